@@ -24,7 +24,6 @@ import numpy as np
 import plotly.graph_objects as go
 
 from workbench._validation import check_choice
-
 from workbench.metrics import ece as _ece
 from workbench.metrics import reliability_curve as _reliability_curve
 

@@ -20,7 +20,7 @@ import ipywidgets as W
 
 from .cli import DEFAULTS
 
-__all__ = ["ModelPairPicker", "parse_rules", "error_html"]
+__all__ = ["ModelPairPicker", "parse_rules", "error_html", "dataset_options", "default_run"]
 
 
 def error_html(exc: BaseException) -> str:
@@ -53,27 +53,31 @@ def parse_rules(text: str, label_names) -> list:
 
 
 def _catalogue() -> list:
-    try:  # TEMPORARY fallback until workbench.encoders.offline lands
-        from workbench.encoders.offline import list_offline_models
-    except ImportError:  # pragma: no cover
-        return sorted({DEFAULTS["weak"], DEFAULTS["strong"], "sentence-transformers/all-MiniLM-L6-v2"})
-    models = list_offline_models()
-    items = models.items() if isinstance(models, dict) else enumerate(models)
-    names = []
-    for key, value in items:
-        if isinstance(value, dict):
-            names.append(str(value.get("id") or value.get("name") or key))
-        else:
-            names.append(str(key if isinstance(models, dict) else value))
-    return sorted(set(names))
+    """Model ids of the offline catalogue (installed ones first), for the weak/strong boxes."""
+    from workbench.encoders.offline import list_offline_models
+
+    models = sorted(list_offline_models(), key=lambda m: (not m.get("installed", True), m["id"]))
+    return [m["id"] for m in models]
 
 
 def _dataset_names() -> list:
-    try:  # TEMPORARY fallback until workbench.data lands
-        from workbench.data import list_datasets
-    except ImportError:  # pragma: no cover
-        return ["tweets", "bbc-news", "drug-reviews", "synthetic"]
+    from workbench.data import list_datasets
+
     return list(list_datasets())
+
+
+#: Packaged datasets that take ``max_per_class``/``seed``; ``tweets`` also takes ``classes`` (as in the CLI).
+_SAMPLED = ("tweets", "bbc-news", "drug-reviews")
+
+
+def dataset_options(cfg: dict) -> dict:
+    """The ``load_dataset`` options the picker's values give for ``cfg["dataset"]``."""
+    options = {}
+    if cfg["dataset"] == "tweets" and cfg["classes"]:
+        options["classes"] = tuple(cfg["classes"])
+    if cfg["dataset"] in _SAMPLED and cfg["max_per_class"]:
+        options.update(max_per_class=cfg["max_per_class"], seed=cfg["seed"])
+    return options
 
 
 def default_run(experiment, picker):
@@ -118,7 +122,7 @@ class ModelPairPicker:
             raise TypeError(f"unknown picker values {sorted(unknown)}; known: {sorted(self.controls)}.")
         for name, value in values.items():
             self._set_value(name, value)
-        self._sync_teacher_options()
+        self._sync_visibility()
 
     # ----------------------------------------------------------------- construction
     def _build_controls(self):
@@ -142,8 +146,8 @@ class ModelPairPicker:
             "device": W.Dropdown(options=["auto", "cpu", "cuda"], value="auto", description="device"),
             "seed": W.IntText(value=DEFAULTS["seed"], description="seed"),
         }
-        for name in ("teacher", "abstain"):
-            c[name].observe(lambda _: self._sync_teacher_options(), names="value")
+        for name in ("teacher", "abstain", "dataset"):
+            c[name].observe(lambda _: self._sync_visibility(), names="value")
         self.run_button = W.Button(description="Run", icon="play", button_style="success")
         self.cancel_button = W.Button(description="Cancel", icon="stop", disabled=True)
         self.run_button.on_click(lambda _: self.run())
@@ -169,11 +173,13 @@ class ModelPairPicker:
             return
         self.controls[name].value = value
 
-    def _sync_teacher_options(self):
+    def _sync_visibility(self):
         c = self.controls
         c["rules"].layout.display = None if c["teacher"].value == "rules" else "none"
         c["n_gold"].layout.display = None if c["teacher"].value == "probe" else "none"
         c["abstain_below"].disabled = not c["abstain"].value
+        c["classes"].layout.display = None if c["dataset"].value == "tweets" else "none"
+        c["max_per_class"].layout.display = None if c["dataset"].value in _SAMPLED else "none"
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
@@ -200,15 +206,10 @@ class ModelPairPicker:
         cfg = self.config()  # check the controls before importing the engine
         from workbench import EncoderPair, Experiment, load_dataset
 
-        options = {}
-        if cfg["classes"]:
-            options["classes"] = cfg["classes"]
-        if cfg["max_per_class"]:
-            options.update(max_per_class=cfg["max_per_class"], seed=cfg["seed"])
         if cfg["dataset"].endswith((".csv", ".parquet")):
             dataset = load_dataset(cfg["dataset"].rsplit(".", 1)[1], path=cfg["dataset"])
         else:
-            dataset = load_dataset(cfg["dataset"], **options)
+            dataset = load_dataset(cfg["dataset"], **dataset_options(cfg))
         teacher_options = {}
         if cfg["teacher"] == "rules":
             teacher_options["rules"] = parse_rules(cfg["rules"], dataset.label_names)
@@ -283,12 +284,16 @@ class ModelPairPicker:
         self.cancel_button.disabled = not running
 
     def progress(self, fraction: float, message: str = "") -> None:
-        """Progress hook: ``fraction`` in [0, 1] of the current stage named ``message``."""
+        """Progress hook: ``fraction`` in [0, 1] of the current stage named ``message``.
+
+        The estimate extrapolates the rate since the stage's first report, so a stage that
+        resumes part-way (cached embedding chunks) is not estimated from zero.
+        """
         now = time.monotonic()
-        if message != self._stage:
-            self._stage, self._stage_t0 = message, now
         fraction = min(max(float(fraction), 0.0), 1.0)
+        if message != self._stage:
+            self._stage, self._stage_t0, self._stage_f0 = message, now, fraction
         self.progress_bar.value = int(round(fraction * 1000))
-        elapsed, spent = now - self._t0, now - self._stage_t0
-        eta = f" · about {spent * (1 - fraction) / fraction:.0f} s left" if 0 < fraction < 1 and spent > 0 else ""
+        elapsed, spent, done = now - self._t0, now - self._stage_t0, fraction - self._stage_f0
+        eta = f" · about {spent * (1 - fraction) / done:.0f} s left" if fraction < 1 and done > 0 and spent > 0 else ""
         self.progress_label.value = f"{html.escape(str(message))}: {fraction:.0%} · {elapsed:.0f} s elapsed{eta}"

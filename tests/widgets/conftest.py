@@ -1,34 +1,25 @@
 """Fixtures for the headless widget tests: a synthetic per-point table with exactly the
-contract columns, epoch records and a fast fake experiment that follows the callback
-protocol of ``docs/ARCHITECTURE.md``."""
+contract columns (``workbench.results.POINT_COLUMNS``, categories by
+``workbench.metrics.point_categories``), real ``EpochRecord``/``Result`` objects, and a
+fast fake experiment that follows the callback protocol of ``docs/ARCHITECTURE.md``
+(the real ``Experiment`` is driven in ``test_engine_integration.py``)."""
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from workbench.metrics import point_categories
+from workbench.results import POINT_COLUMNS, Result
+from workbench.train import EpochRecord
+
 LABEL_NAMES = ("negative", "positive")
-POINT_COLUMNS = (
-    "id", "split", "text", "gold", "teacher_label", "teacher_conf", "covered",
-    "student_label", "student_conf", "weak_label", "ceiling_label", "ceiling_conf",
-    "category", "umap_weak_x", "umap_weak_y", "umap_strong_x", "umap_strong_y",
-)
 XSS = "<script>alert('x')</script> & <b>bold</b>"
-
-
-def categories(gold, teacher, covered, student):
-    """The W2S category of every row, by the contract's definitions."""
-    t_ok, s_ok = teacher == gold, student == gold
-    out = np.where(t_ok, np.where(s_ok, "teacher_correct", "corrupted"),
-                   np.where(s_ok, "corrected", "teacher_wrong")).astype(object)
-    out[~covered] = np.where(s_ok[~covered], "uncovered_correct", "uncovered_wrong")
-    return out
 
 
 def make_points(n=300, *, k=2, seed=0, coords=True):
@@ -58,7 +49,7 @@ def make_points(n=300, *, k=2, seed=0, coords=True):
         "weak_label": teacher.astype(np.int64),
         "ceiling_label": gold.astype(np.int64),
         "ceiling_conf": rng.uniform(0.5, 1.0, n),
-        "category": categories(gold, teacher_label, covered, student),
+        "category": point_categories(gold, teacher_label, covered, student),
         "umap_weak_x": weak_xy[:, 0] if coords else nan,
         "umap_weak_y": weak_xy[:, 1] if coords else nan,
         "umap_strong_x": strong_xy[:, 0] if coords else nan,
@@ -79,19 +70,6 @@ def make_embeddings(points, *, seed=0):
     return out
 
 
-@dataclass
-class FakeRecord:
-    """Mirrors ``workbench.train.EpochRecord``."""
-
-    epoch: int
-    n_epochs: int
-    train_loss: float
-    val_loss: float | None
-    proba: np.ndarray
-    metrics: dict = field(default_factory=dict)
-    role: str = "student"
-
-
 def make_record(epoch, n_epochs, y_eval, *, k=2, seed=0):
     """An epoch record whose student gets better with every epoch."""
     rng = np.random.default_rng(seed + epoch)
@@ -106,19 +84,7 @@ def make_record(epoch, n_epochs, y_eval, *, k=2, seed=0):
                "misfit_sq": 0.01 * epoch, "gain_sq": 0.011 * epoch, "misfit_kl": 0.02 * epoch,
                "gain_kl": float("nan"), "gain_xent": 0.018 * epoch, "ece_student": 0.05,
                "ece_student_vs_teacher": 0.04, "train_loss": 1.0 / epoch, "val_loss": None}
-    return FakeRecord(epoch, n_epochs, 1.0 / epoch, None, proba, metrics)
-
-
-@dataclass
-class FakeResult:
-    """Mirrors ``workbench.results.Result``."""
-
-    points: pd.DataFrame
-    metrics: dict
-    history: dict
-    proba: dict
-    label_names: tuple
-    config: dict
+    return EpochRecord(epoch, n_epochs, 1.0 / epoch, None, proba, metrics)
 
 
 class FakeExperiment:
@@ -181,7 +147,7 @@ class FakeExperiment:
             coords = self.project(method=projection)
             for s in ("weak", "strong"):
                 points[f"umap_{s}_x"], points[f"umap_{s}_y"] = coords[s][:, 0], coords[s][:, 1]
-        result = FakeResult(points=points, metrics={**history[-1].metrics, "student_epochs": len(history)},
+        result = Result(points=points, metrics={**history[-1].metrics, "student_epochs": len(history)},
                             history={"student": history}, proba={}, label_names=self.label_names,
                             config={"projection": projection})
         for cb in callbacks:
@@ -194,8 +160,7 @@ class FakeExperiment:
 def fakes():
     """The helpers of this module as one namespace (tests never import conftest)."""
     return SimpleNamespace(make_points=make_points, make_embeddings=make_embeddings, make_record=make_record,
-                           categories=categories, FakeExperiment=FakeExperiment, FakeRecord=FakeRecord,
-                           FakeResult=FakeResult, LABEL_NAMES=LABEL_NAMES, XSS=XSS, POINT_COLUMNS=POINT_COLUMNS)
+                           FakeExperiment=FakeExperiment, Result=Result, LABEL_NAMES=LABEL_NAMES, XSS=XSS)
 
 
 @pytest.fixture

@@ -71,7 +71,7 @@ def test_workbench_shows_a_result_given_in_code(fakes):
     pts = fakes.make_points(150)
     y = pts.loc[pts["split"] == "test", "gold"].to_numpy()
     history = {"student": [fakes.make_record(e, 3, y) for e in (1, 2, 3)]}
-    result = fakes.FakeResult(points=pts, metrics={"weak_acc": 0.7, "ceiling_acc": 0.9}, history=history,
+    result = fakes.Result(points=pts, metrics={"weak_acc": 0.7, "ceiling_acc": 0.9}, history=history,
                               proba={}, label_names=fakes.LABEL_NAMES, config={"projection": "umap"})
     wb = Workbench(result, embeddings=fakes.make_embeddings(pts))
     assert wb.explorer is not None and len(wb.explorer.figures["weak"].data[0].x) == 150
@@ -98,7 +98,7 @@ def test_a_new_run_replaces_the_explorer_and_clears_the_selection(fakes):
 
 def test_a_result_without_coordinates_explains_itself_in_the_explore_tab(fakes):
     pts = fakes.make_points(40, coords=False)
-    result = fakes.FakeResult(points=pts, metrics={}, history={}, proba={}, label_names=fakes.LABEL_NAMES,
+    result = fakes.Result(points=pts, metrics={}, history={}, proba={}, label_names=fakes.LABEL_NAMES,
                               config={})
     wb = Workbench(result)
     assert wb.explorer is None

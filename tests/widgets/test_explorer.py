@@ -204,7 +204,7 @@ def test_sampled_maps_map_selections_through_row_positions(fakes):
 
 
 def test_explorer_accepts_a_result_object(points, fakes):
-    result = fakes.FakeResult(points=points, metrics={}, history={}, proba={}, label_names=("neg", "pos"),
+    result = fakes.Result(points=points, metrics={}, history={}, proba={}, label_names=("neg", "pos"),
                               config={"projection": "pca"})
     ex = EmbeddingExplorer(result, color_by="gold")
     assert ex.label_names == ("neg", "pos")

@@ -134,3 +134,31 @@ def test_progress_hook_shows_stage_elapsed_time_and_estimate(monkeypatch):
     picker.progress(0.25, "embedding (weak)")  # 20 s into the stage, a quarter done
     assert picker.progress_bar.value == 250
     assert picker.progress_label.value == "embedding (weak): 25% · 30 s elapsed · about 60 s left"
+
+
+def test_dataset_options_follow_the_dataset_like_the_cli():
+    from widgets.picker import dataset_options
+    from workbench import load_dataset
+
+    picker = ModelPairPicker(max_per_class=100, seed=2)
+    assert dataset_options(picker.config()) == {"classes": ("negative", "positive"), "max_per_class": 100, "seed": 2}
+    picker.controls["dataset"].value = "bbc-news"
+    assert dataset_options(picker.config()) == {"max_per_class": 100, "seed": 2}
+    assert picker.controls["classes"].layout.display == "none"
+    assert picker.controls["max_per_class"].layout.display is None
+    picker.controls["dataset"].value = "synthetic"
+    assert dataset_options(picker.config()) == {}
+    assert picker.controls["max_per_class"].layout.display == "none"
+    assert len(load_dataset("synthetic", **dataset_options(picker.config()))) > 0
+
+
+def test_estimate_of_a_resumed_stage_uses_the_rate_since_it_resumed(monkeypatch):
+    import widgets.picker as P
+
+    clock = iter([0.0, 5.0, 15.0])
+    monkeypatch.setattr(P.time, "monotonic", lambda: next(clock))
+    picker = ModelPairPicker()
+    picker.progress(0.5, "embedding (strong)")  # half the chunks were cached
+    assert "left" not in picker.progress_label.value
+    picker.progress(0.6, "embedding (strong)")  # 10 % in 10 s -> 40 s for the remaining 40 %
+    assert picker.progress_label.value.endswith("about 40 s left")

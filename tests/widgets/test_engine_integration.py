@@ -1,0 +1,84 @@
+"""The views on the real engine: Experiment on small synthetic data (precomputed views)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from widgets import ModelPairPicker, Workbench
+from workbench import EmbeddingCache, EncoderPair, Experiment, load_dataset
+
+
+@pytest.fixture(scope="module")
+def synth():
+    return load_dataset("synthetic", n=400, n_classes=2, seed=0)
+
+
+def _experiment(synth, cache_dir, epochs=6):
+    pair = EncoderPair(weak=synth.features["weak"], strong=synth.features["strong"])
+    return Experiment(synth, pair, n_gold=40, seed=0, student={"epochs": epochs}, cache=EmbeddingCache(cache_dir))
+
+
+def test_workbench_runs_a_real_experiment_end_to_end(synth, tmp_path):
+    exp = _experiment(synth, tmp_path)
+    wb = Workbench(exp, threaded=False, projection="pca", min_interval=0)
+    wb.picker.run_button.click()
+    assert wb.picker.error_area.value == "" and wb.picker.progress_label.value.startswith("done")
+    result = wb.result_
+    history = result.history["student"]
+    # monitor: the engine's records, drawn
+    acc = wb.monitor.panel("accuracy")
+    assert list(acc[0].x) == [r.epoch for r in history] == list(range(1, len(history) + 1))
+    assert np.allclose(acc[0].y, [r.metrics["student_acc"] for r in history])
+    assert np.allclose(acc[1].y, result.metrics["weak_acc"]) and np.allclose(acc[2].y, result.metrics["ceiling_acc"])
+    test = result.points["split"] == "test"
+    reliability = wb.monitor.panel("reliability")
+    assert sum(reliability[1].customdata) == int(test.sum())
+    assert sum(reliability[2].customdata) == int((result.points.loc[test, "teacher_label"] >= 0).sum())
+    assert list(wb.monitor.panel("misfit_sq")[1].x) == [r.metrics["misfit_sq"] for r in history]
+    # synthetic data knows p*, so the KL trajectory (not the proxy) is drawn
+    assert wb.monitor.panel_title("misfit_kl") == "Misfit vs gain (KL)"
+    # explorer: every row drawn at the projected coordinates, categories from the table
+    main = wb.explorer.figures["strong"].data[0]
+    rows = np.asarray(main.customdata)
+    assert sorted(rows) == list(range(len(synth)))
+    assert np.allclose(main.x, result.points["umap_strong_x"].to_numpy()[rows], atol=1e-4)
+    counts = result.points["category"].value_counts()
+    names = {t.name for t in wb.explorer.figures["weak"].data[1:] if t.visible}
+    assert f"corrected ({counts.get('corrected', 0):,})" in names
+    # the neighbour view uses the experiment's embeddings
+    nb = wb.explorer.neighbors(0, space="weak")
+    E = exp.X_weak_ / np.linalg.norm(exp.X_weak_, axis=1, keepdims=True)
+    sims = E @ E[0]
+    sims[0] = -np.inf
+    assert nb["row"].tolist() == np.argsort(-sims)[:8].tolist()
+    # a selection reaches both maps and the table
+    wb.selection.set(np.flatnonzero(result.points["category"] == "corrected"))
+    other = wb.explorer.figures["weak"].data[0]
+    shown = np.asarray(other.customdata)[np.asarray(other.selectedpoints)]
+    assert set(result.points["category"].to_numpy()[shown]) <= {"corrected"}
+    assert len(wb.explorer.selection_frame()) == counts.get("corrected", 0)
+
+
+def test_stop_from_the_monitor_ends_real_training_early(synth, tmp_path):
+    exp = _experiment(synth, tmp_path, epochs=200)
+    wb = Workbench(exp, threaded=False, projection="pca", min_interval=0)
+    monitor_epoch_end = wb.monitor.on_epoch_end
+
+    def press_stop_at_epoch_three(record):  # a user pressing Stop while epoch 3 is drawn
+        if record.epoch == 3:
+            wb.monitor.stop_button.click()
+        return monitor_epoch_end(record)
+
+    wb.monitor.on_epoch_end = press_stop_at_epoch_three
+    wb.run()
+    assert len(wb.result_.history["student"]) == 3 and wb.result_.metrics["stopped_early"]
+    assert "stopped" in wb.picker.progress_label.value and wb.explorer is not None
+
+
+def test_picker_shows_a_real_engine_error_readably(tmp_path):
+    picker = ModelPairPicker(threaded=False, dataset="synthetic", weak=str(tmp_path / "no-such-model"))
+    assert picker.run() is None
+    assert picker.error_ is not None and "Traceback" not in picker.error_area.value
+    assert f"<b>{type(picker.error_).__name__}</b>" in picker.error_area.value
+    assert "no-such-model" in picker.error_area.value
