@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 from workbench._validation import check_choice
 
 from . import figures as F
-from .selection import Selection
+from .selection import Selection, points_in_selections
 
 __all__ = ["EmbeddingExplorer"]
 
@@ -139,6 +139,9 @@ class EmbeddingExplorer:
         main.on_selection(lambda trace, points, selector, s=space: self._on_select(s, points.point_inds))
         main.on_deselect(lambda trace, points, s=space: self.selection.clear(source=s))
         main.on_click(lambda trace, points, state: self._on_click(points.point_inds))
+        # plotly also writes every box/lasso into layout.selections (a separate message from the
+        # points event, which a hover right after the mouse-up can overwrite): read it as well.
+        widget.layout.on_change(lambda *_, s=space: self._on_layout_selections(s), "selections")
         return widget
 
     def _build_controls(self, color_by):
@@ -270,6 +273,15 @@ class EmbeddingExplorer:
     def _on_select(self, space, point_inds):
         self.selection.set(self._rows[np.asarray(point_inds, dtype=np.int64)], source=space)
 
+    def _on_layout_selections(self, space):
+        shapes = self.figures[space].layout.to_plotly_json().get("selections") or []
+        if not shapes:
+            if self.selection.source == space:  # this map's selection was removed (double-click)
+                self.selection.clear(source=space)
+            return
+        xy = self._coords[space][self._rows]
+        self._on_select(space, np.flatnonzero(points_in_selections(xy[:, 0], xy[:, 1], shapes)))
+
     def _on_click(self, point_inds):
         if len(point_inds):
             self.show_neighbors(int(self._rows[point_inds[0]]))
@@ -278,9 +290,11 @@ class EmbeddingExplorer:
         rows = change["new"]
         pos = self._pos[rows]
         shown = None if rows.size == 0 else pos[pos >= 0].astype(np.int32)
-        for fig in self.figures.values():
+        for space, fig in self.figures.items():
             with fig.batch_update():
                 fig.data[0].selectedpoints = shown
+            if self.selection.source != space and fig.layout.to_plotly_json().get("selections"):
+                fig.plotly_relayout({"selections": []})  # a box drawn here no longer describes the selection
         self._render_panels()
 
     def show_neighbors(self, row: int) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import traitlets
 
-__all__ = ["Selection"]
+__all__ = ["Selection", "points_in_selections"]
 
 
 def _as_rows(indices, n_rows):
@@ -98,3 +98,56 @@ class Selection(traitlets.HasTraits):
 
     def __repr__(self) -> str:
         return f"Selection({len(self)} rows selected, source={self.source!r})"
+
+
+def points_in_selections(x, y, selections) -> np.ndarray:
+    """Which points lie inside plotly box/lasso selections, as a boolean mask.
+
+    Plotly draws every box or lasso selection into ``layout.selections``; this reads that
+    geometry, so a selection is recovered from the layout even when plotly's points event
+    was overwritten in transit (hover and selection events share one widget field).
+
+    Parameters
+    ----------
+    x, y : array-like of shape (n,)
+        Data coordinates of the points.
+    selections : sequence of dict
+        ``layout.selections`` entries: ``{"type": "rect", "x0", "x1", "y0", "y1"}`` or
+        ``{"type": "path", "path": "M x,y L x,y ... Z"}``. Several selections (shift-drag)
+        select their union.
+
+    Returns
+    -------
+    ndarray of shape (n,), bool
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    inside = np.zeros(x.shape, dtype=bool)
+    for shape in selections or ():
+        kind = shape.get("type", "rect")
+        if kind == "rect" and all(shape.get(k) is not None for k in ("x0", "x1", "y0", "y1")):
+            (x0, x1), (y0, y1) = sorted((shape["x0"], shape["x1"])), sorted((shape["y0"], shape["y1"]))
+            inside |= (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+        elif kind == "path" and shape.get("path"):
+            inside |= _in_polygon(x, y, _path_vertices(shape["path"]))
+    return inside
+
+
+def _path_vertices(path: str) -> np.ndarray:
+    """Vertices of an SVG path made of M/L commands (plotly's lasso), shape (m, 2)."""
+    import re
+
+    numbers = [float(v) for v in re.findall(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", path)]
+    return np.asarray(numbers[: len(numbers) // 2 * 2], dtype=float).reshape(-1, 2)
+
+
+def _in_polygon(x, y, vertices) -> np.ndarray:
+    """Even-odd rule point-in-polygon test, vectorised over the points."""
+    inside = np.zeros(x.shape, dtype=bool)
+    if len(vertices) < 3:
+        return inside
+    for (xa, ya), (xb, yb) in zip(vertices, np.roll(vertices, -1, axis=0)):
+        crosses = (ya > y) != (yb > y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x_at = xa + (y - ya) * (xb - xa) / (yb - ya)
+        inside ^= crosses & (x < x_at)
+    return inside

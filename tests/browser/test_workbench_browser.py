@@ -28,6 +28,19 @@ PLOTS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map
     legend: Array.from(gd.querySelectorAll('.legendtext')).map(e => e.textContent)}))"""
 
 
+IN_STRONG_BOX_JS = """() => {
+    const gd = Array.from(document.querySelectorAll('.js-plotly-plot')).find(g => g.layout && g.layout.title
+        && String(g.layout.title.text || g.layout.title).includes('strong space'));
+    const s = gd && (gd.layout.selections || [])[0];
+    if (!s) return -1;
+    const [x0, x1, y0, y1] = [Math.min(s.x0, s.x1), Math.max(s.x0, s.x1), Math.min(s.y0, s.y1), Math.max(s.y0, s.y1)];
+    const t = gd.data[0];
+    let n = 0;
+    for (let i = 0; i < t.x.length; i++) if (t.x[i] >= x0 && t.x[i] <= x1 && t.y[i] >= y0 && t.y[i] <= y1) n++;
+    return n;
+}"""
+
+
 def _wait(page, predicate, *, timeout=60.0, what="condition"):
     deadline = time.monotonic() + timeout
     last = None
@@ -105,6 +118,36 @@ def test_workbench_runs_renders_recolours_and_selects_in_jupyterlab(tmp_path):
         text = _wait(page, lambda: (t := label.inner_text()) != "selected: 0" and t, timeout=30,
                      what="the selection count to change")
         assert int(text.split(":")[1]) > 0
+
+        # boxes that end inside the point cloud, with the mouse hovering a point right after
+        # the mouse-up (the hover event can overwrite plotly's selection event in transit):
+        # every box still reaches the kernel, which counts what the browser drew in the box
+        strong = page.locator(".js-plotly-plot").filter(has_text="strong space").locator(".nsewdrag").first
+        counts = []
+        # each box starts outside the previous one (a drag that starts on a box edits that box)
+        for (sx, sy), (fx, fy) in (((0.02, 0.02), (0.55, 0.5)), ((0.98, 0.98), (0.7, 0.65)),
+                                   ((0.02, 0.98), (0.45, 0.6))):
+            strong.scroll_into_view_if_needed()
+            box = strong.bounding_box()
+            page.mouse.move(box["x"] + box["width"] * sx, box["y"] + box["height"] * sy)
+            page.mouse.down()
+            end = (box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+            page.mouse.move(*end, steps=15)
+            page.mouse.up()
+            page.mouse.move(end[0] - 2, end[1] - 2)
+            page.mouse.move(end[0] - 4, end[1] - 1)
+            drawn = _wait(page, lambda: page.evaluate(IN_STRONG_BOX_JS) >= 0 and [page.evaluate(IN_STRONG_BOX_JS)],
+                          timeout=10, what="the drawn box")[0]
+            # plotly counts by pixels and the kernel by data coordinates: a point on the edge may differ
+            shown = _wait(page, lambda: (n := int(label.inner_text().split(":")[1])) > 0
+                          and abs(n - drawn) <= 1 and [n], timeout=20,
+                          what=f"the kernel's count to match the {drawn} points in the box")[0]
+            counts.append(shown)
+        assert len(set(counts)) == 3, counts  # three different boxes, three different selections
+        # the weak map's old box was removed when the strong map took over the selection
+        assert page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot')).filter(g =>
+            g.layout && String(g.layout.title && (g.layout.title.text || g.layout.title)).includes('weak space'))
+            .every(g => !(g.layout.selections || []).length)""")
 
         # injected HTML in texts never runs
         page.wait_for_timeout(500)

@@ -211,3 +211,55 @@ def test_explorer_accepts_a_result_object(points, fakes):
     assert ex.figures["strong"].layout.title.text.startswith("strong space (PCA)")
     assert [t.name.split(" (")[0] for t in ex.figures["weak"].data[1:3]] == ["neg", "pos"]
     assert ex.figures["weak"].layout.legend.title.text == "gold"
+
+
+def relayout(fig, selections):
+    """Send plotly.js's relayout message for a drawn box/lasso (``layout.selections``)."""
+    fig._js2py_relayout = {"relayout_data": {"selections": selections}, "source_view_id": "test"}
+
+
+def test_a_box_in_layout_selections_selects_without_the_points_event(explorer, points):
+    # a hover right after the mouse-up can overwrite plotly's points event in transit;
+    # the box plotly draws into layout.selections still arrives and is enough.
+    x, y = points["umap_weak_x"].to_numpy(), points["umap_weak_y"].to_numpy()
+    x0, x1, y0, y1 = np.quantile(x, 0.2), np.quantile(x, 0.7), np.quantile(y, 0.1), np.quantile(y, 0.6)
+    relayout(explorer.figures["weak"], [{"type": "rect", "xref": "x", "yref": "y",
+                                         "x0": x1, "x1": x0, "y0": y0, "y1": y1}])
+    expected = np.flatnonzero((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+    assert expected.size > 5 and explorer.selection.get().tolist() == expected.tolist()
+    assert explorer.selection.source == "weak"
+    strong = explorer.figures["strong"].data[0]
+    assert sorted(np.asarray(strong.customdata)[np.asarray(strong.selectedpoints)]) == expected.tolist()
+
+
+def test_a_lasso_selects_the_points_inside_its_path(explorer, points):
+    x, y = points["umap_strong_x"].to_numpy(), points["umap_strong_y"].to_numpy()
+    cx, cy, r = np.median(x), np.median(y), 0.5 * np.std(x)
+    angles = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    path = "M" + "L".join(f"{cx + r * np.cos(a):.6f},{cy + r * np.sin(a):.6f}" for a in angles) + "Z"
+    relayout(explorer.figures["strong"], [{"type": "path", "path": path}])
+    inside = np.flatnonzero(np.hypot(x - cx, y - cy) < r * np.cos(np.pi / 40))  # surely inside the polygon
+    outside = np.flatnonzero(np.hypot(x - cx, y - cy) > r)
+    picked = set(explorer.selection.get().tolist())
+    assert inside.size and set(inside.tolist()) <= picked and not picked & set(outside.tolist())
+
+
+def test_the_points_event_and_the_layout_agree_and_removing_the_box_clears(explorer, points):
+    x, y = points["umap_weak_x"].to_numpy(), points["umap_weak_y"].to_numpy()
+    shape = {"type": "rect", "x0": -1e9, "x1": np.median(x), "y0": -1e9, "y1": 1e9}
+    inds = np.flatnonzero(np.asarray(explorer.figures["weak"].data[0].x) <= np.median(x))
+    emit(explorer.figures["weak"], "plotly_selected", inds, selector=box(-1e9, np.median(x), -1e9, 1e9))
+    first = explorer.selection.get().copy()
+    relayout(explorer.figures["weak"], [shape])
+    assert explorer.selection.get().tolist() == first.tolist() == np.flatnonzero(x <= np.median(x)).tolist()
+    relayout(explorer.figures["strong"], [])  # the other map had no box: nothing changes
+    assert len(explorer.selection) == len(first)
+    relayout(explorer.figures["weak"], [])  # double-click removes this map's box
+    assert len(explorer.selection) == 0
+
+
+def test_a_selection_from_elsewhere_removes_a_stale_box(explorer, points):
+    relayout(explorer.figures["weak"], [{"type": "rect", "x0": -1e9, "x1": 1e9, "y0": -1e9, "y1": 1e9}])
+    assert len(explorer.selection) == len(points)
+    explorer.select([1, 2])
+    assert explorer.figures["weak"].layout.selections == ()
