@@ -71,7 +71,8 @@ class EmbeddingExplorer:
     label_names : sequence of str, optional
     selection : Selection, optional
         Share one with other views; a new one is made otherwise.
-    color_by : {"gold", "teacher", "student", "category", "covered"}
+    color_by : {"gold", "teacher", "student", "category", "covered"} or "labelled_by" / "label_source"
+        when the table has that column (ensemble and selective teachers add them)
     k_neighbors : int, default 8
     max_points : int, default 200_000
         Above this a seeded sample is drawn (the titles say so).
@@ -102,7 +103,9 @@ class EmbeddingExplorer:
         self._pos = np.full(n, -1, dtype=np.int64)
         self._pos[self._rows] = np.arange(len(self._rows))
         self._coords, self._projection = self._initial_coords(coords, projection)
-        self._slots = max(len(self.label_names) + 1, len(F.CATEGORY_COLORS), 2)
+        self._slots = max(len(self.label_names) + 1, len(F.CATEGORY_COLORS), 2,
+                          *(len(F.color_groups(self.points, c)[1]) for c in F.SOURCE_COLUMNS
+                            if c in self.points.columns))
         self._groups = F.color_groups(self.points, color_by, label_names=self.label_names)  # cached for the panels
         hover = F.hover_text(self.points, label_names=self.label_names)
         self.figures = {s: self._make_figure(s, color_by, hover) for s in _SPACES}
@@ -145,7 +148,8 @@ class EmbeddingExplorer:
         return widget
 
     def _build_controls(self, color_by):
-        self.color_dropdown = W.Dropdown(options=list(F.COLOR_MODES), value=color_by, description="colour by")
+        self.color_dropdown = W.Dropdown(options=list(F.color_modes(self.points)), value=color_by,
+                                         description="colour by")
         self.color_dropdown.observe(lambda c: self.recolor(c["new"]), names="value")
         self.sort_dropdown = W.Dropdown(options=list(_TABLE_COLUMNS[:-1]), value="student_conf",
                                         description="sort by")
@@ -186,7 +190,7 @@ class EmbeddingExplorer:
 
     def recolor(self, color_by: str) -> None:
         """Colour both maps by ``color_by`` (one restyle message per map)."""
-        check_choice(color_by, name="color_by", choices=F.COLOR_MODES)
+        check_choice(color_by, name="color_by", choices=F.color_modes(self.points))
         if self.color_dropdown.value != color_by:
             self.color_dropdown.value = color_by  # its observer calls back here
             return

@@ -31,10 +31,14 @@ __all__ = [
     "COLOR_MODES", "CATEGORY_COLORS", "color_groups", "hover_text", "sample_rows", "resolve_label_names",
     "scatter_coords", "scatter_title", "discrete_colorscale", "legend_entry",
     "scatter_embedding", "accuracy_curves", "misfit_gain", "reliability_diagram",
-    "pgr_gauge", "pgr_text", "category_bar",
+    "pgr_gauge", "pgr_text", "category_bar", "SOURCE_COLUMNS", "color_modes", "teacher_weights", "loss_curves",
 ]
 
 COLOR_MODES = ("gold", "teacher", "student", "category", "covered")
+#: Per-point columns some teachers add (``workbench.methods``): which member labelled a point,
+#: where its training label came from. Each is a colour mode when the table has it.
+SOURCE_COLUMNS = ("labelled_by", "label_source")
+_SOURCE_COLORS = ("#9467bd", "#17becf", "#bcbd22", "#8c564b", "#e377c2", "#7f7f7f", "#1f77b4", "#ff7f0e")
 SPACES = ("weak", "strong")
 
 #: Fixed colours of the W2S categories (same in every view and the report).
@@ -61,13 +65,29 @@ def _label_color(i: int) -> str:
     return _LABEL_COLORS[i % len(_LABEL_COLORS)]
 
 
+def color_modes(points) -> tuple:
+    """The colour modes ``points`` supports: :data:`COLOR_MODES` plus its :data:`SOURCE_COLUMNS`."""
+    return COLOR_MODES + tuple(c for c in SOURCE_COLUMNS if c in getattr(points, "columns", ()))
+
+
+def _source_groups(values):
+    """Colour groups of a categorical source column (missing values -> ``"none"``)."""
+    values = np.asarray(["none" if v is None or v != v else str(v) for v in values], dtype=object)
+    names = tuple(sorted(set(values.tolist())))
+    lookup = {v: i for i, v in enumerate(names)}
+    codes = np.fromiter((lookup[v] for v in values), np.uint8 if len(names) < 255 else np.uint16, len(values))
+    colors = tuple(MUTED if n == "none" else _SOURCE_COLORS[i % len(_SOURCE_COLORS)] for i, n in enumerate(names))
+    return codes, names, colors
+
+
 def color_groups(points, color_by: str, *, label_names=None):
     """Split the rows into colour groups.
 
     Parameters
     ----------
     points : DataFrame with n rows
-    color_by : {"gold", "teacher", "student", "category", "covered"}
+    color_by : {"gold", "teacher", "student", "category", "covered"} or a column of :data:`SOURCE_COLUMNS`
+        that ``points`` has (``labelled_by``, ``label_source``).
     label_names : sequence of str, optional
 
     Returns
@@ -78,7 +98,9 @@ def color_groups(points, color_by: str, *, label_names=None):
     colors : tuple of str, length G
         Hex colours of the groups.
     """
-    check_choice(color_by, name="color_by", choices=COLOR_MODES)
+    check_choice(color_by, name="color_by", choices=color_modes(points))
+    if color_by in SOURCE_COLUMNS:
+        return _source_groups(points[color_by].tolist())
     labels = resolve_label_names(points, label_names)
     if color_by == "category":
         names = tuple(CATEGORY_COLORS)
@@ -122,11 +144,15 @@ def hover_text(points, *, label_names=None, max_chars: int = 160) -> list:
     name = lambda i: html.escape(labels[i]) if 0 <= i < len(labels) else "abstained"  # noqa: E731
     cols = [points[c].tolist() for c in ("id", "split", "text", "gold", "teacher_label",
                                           "teacher_conf", "student_label", "student_conf", "category")]
+    sources = [c for c in SOURCE_COLUMNS if c in points.columns]
+    notes = ([""] * len(points) if not sources else
+             [" · " + " · ".join(f"{c.replace('_', ' ')}: {html.escape(str(v))}" for c, v in zip(sources, vals))
+              for vals in zip(*(points[c].tolist() for c in sources))])
     return [
         f"<b>{html.escape(str(i))}</b> · {html.escape(str(sp))}<br>{_wrap(t, max_chars)}<br>"
         f"gold: {name(g)} · teacher: {name(tl)} ({tc:.2f}) · student: {name(sl)} ({sc:.2f})"
-        f"<br><i>{html.escape(str(c))}</i>"
-        for i, sp, t, g, tl, tc, sl, sc, c in zip(*cols)
+        f"<br><i>{html.escape(str(c))}</i>{note}"
+        for i, sp, t, g, tl, tc, sl, sc, c, note in zip(*cols, notes)
     ]
 
 
@@ -263,7 +289,7 @@ def _records(history):
 
 
 def _series(records, key):
-    return [float(r.metrics.get(key, math.nan)) for r in records]
+    return [math.nan if (v := r.metrics.get(key)) is None else float(v) for r in records]
 
 
 def accuracy_curves(history, *, weak_acc=None, ceiling_acc=None) -> go.Figure:

@@ -2,7 +2,8 @@
 
 The monitor *is* a callback (``on_train_begin(info)``, ``on_epoch_end(record) -> stop``,
 ``on_train_end(result)``, see docs/ARCHITECTURE.md). Every redraw rebuilds the four
-panels with the pure builders of :mod:`widgets.figures`, lays them out as 2 x 2 subplots
+panels with the pure builders of :mod:`widgets.figures` and :mod:`widgets.training_figures`,
+lays them out as 3 x 2 subplots
 and copies their trace data into the one displayed ``FigureWidget`` inside one
 ``batch_update`` (one message per redraw). One widget rather than four because every
 plotly 7 ``FigureWidget`` ships its own ~5 MB copy of plotly.js (anywidget ``_esm``) to the
@@ -27,33 +28,42 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from . import figures as F
+from . import training_figures as TF
 from .picker import error_html
 
 __all__ = ["TrainingMonitor", "PANELS", "compose", "sync_figure"]
 
 
-#: The monitor's panels: (name, row, column) of the 2 x 2 grid.
-PANELS = (("accuracy", 1, 1), ("reliability", 1, 2), ("misfit_sq", 2, 1), ("misfit_kl", 2, 2))
+#: The monitor's panels: (name, row, column) of the 3 x 2 grid.
+PANELS = (("accuracy", 1, 1), ("reliability", 1, 2), ("misfit_sq", 2, 1), ("misfit_kl", 2, 2),
+          ("loss", 3, 1), ("teacher_weights", 3, 2))
+_ROWS = max(row for _, row, _ in PANELS)
 
 
 def compose(figs: dict) -> go.Figure:
-    """Lay out the builders' figures ``{name: go.Figure}`` as the 2 x 2 grid of :data:`PANELS`.
+    """Lay out the builders' figures ``{name: go.Figure}`` as the 3 x 2 grid of :data:`PANELS`.
 
     Each panel keeps its traces (in a legend group named after the panel), its title (as
     the subplot title) and its axis titles.
     """
-    fig = make_subplots(rows=2, cols=2, subplot_titles=[figs[name].layout.title.text for name, _, _ in PANELS],
-                        horizontal_spacing=0.1, vertical_spacing=0.16)
+    fig = make_subplots(rows=_ROWS, cols=2, subplot_titles=[figs[name].layout.title.text for name, _, _ in PANELS],
+                        horizontal_spacing=0.1, vertical_spacing=0.11)
     for name, row, col in PANELS:
         panel = figs[name]
         for trace in panel.data:
             fig.add_trace(trace.update(legendgroup=name, legendgrouptitle_text=name), row=row, col=col)
         fig.update_xaxes(title_text=panel.layout.xaxis.title.text, range=panel.layout.xaxis.range, row=row, col=col)
         fig.update_yaxes(title_text=panel.layout.yaxis.title.text, range=panel.layout.yaxis.range, row=row, col=col)
-    fig.update_layout(height=720, template="plotly_white", margin=dict(l=10, r=10, t=40, b=10),
+    fig.update_layout(height=360 * _ROWS, template="plotly_white", margin=dict(l=10, r=10, t=40, b=10),
                       legend=dict(groupclick="toggleitem"))
     fig.update_annotations(font_size=13)
     return fig
+
+
+def _panel_slices(panels: dict) -> dict:
+    """Positions of each panel's traces in the composed figure."""
+    bounds = np.cumsum([0] + [len(panels[name].data) for name, _, _ in PANELS])
+    return {name: slice(a, b) for (name, _, _), a, b in zip(PANELS, bounds[:-1], bounds[1:])}
 
 
 def sync_figure(widget: go.FigureWidget, fig: go.Figure) -> None:
@@ -89,7 +99,7 @@ class TrainingMonitor:
     Attributes
     ----------
     figure : go.FigureWidget
-        The four panels of :data:`PANELS`; :meth:`panel` gives one panel's traces.
+        The six panels of :data:`PANELS`; :meth:`panel` gives one panel's traces.
     records : list of EpochRecord
         What ``on_epoch_end`` received since the last ``on_train_begin``.
     n_draws : int
@@ -110,8 +120,7 @@ class TrainingMonitor:
         self._last_draw, self._t0 = -math.inf, time.monotonic()
         panels = self._build()
         self.figure = go.FigureWidget(compose(panels))
-        bounds = np.cumsum([0] + [len(panels[name].data) for name, _, _ in PANELS])
-        self._slices = {name: slice(a, b) for (name, _, _), a, b in zip(PANELS, bounds[:-1], bounds[1:])}
+        self._slices = _panel_slices(panels)
         self.stop_button = W.Button(description="Stop", icon="stop", button_style="danger", disabled=True,
                                     tooltip="end training after the current epoch")
         self.stop_button.on_click(lambda _: self.stop())
@@ -123,7 +132,8 @@ class TrainingMonitor:
         return self.widget._repr_mimebundle_(**kwargs)
 
     def panel(self, name: str) -> tuple:
-        """The live traces of one panel (``"accuracy"``, ``"reliability"``, ``"misfit_sq"``, ``"misfit_kl"``)."""
+        """The live traces of one panel (``"accuracy"``, ``"reliability"``, ``"misfit_sq"``, ``"misfit_kl"``,
+        ``"loss"``, ``"teacher_weights"``)."""
         if name not in self._slices:
             raise ValueError(f"panel must be one of {', '.join(map(repr, self._slices))}; got {name!r}.")
         return self.figure.data[self._slices[name]]
@@ -134,7 +144,8 @@ class TrainingMonitor:
 
     # ---------------------------------------------------------------- callback protocol
     def on_train_begin(self, info: dict) -> None:
-        """Start a new run: ``info`` holds ``y_eval``, ``teacher_eval``, ``weak_acc``, ``ceiling_acc`` ..."""
+        """Start a new run: ``info`` holds ``y_eval``, ``teacher_eval``, ``weak_acc``, ``ceiling_acc`` ...
+        and, for an ensemble teacher, ``teacher_weights`` (one ``{member: weight}`` dict per epoch)."""
         self.info, self.records, self.result_ = dict(info), [], None
         self._t0, self._last_draw = time.monotonic(), -math.inf
         self.stop_button.disabled = False
@@ -203,8 +214,12 @@ class TrainingMonitor:
         teacher = (np.asarray(teacher, dtype=np.int64) if teacher is not None and len(teacher) == len(y)
                    else np.full(len(y), -1))  # -1 = no teacher label: an empty "vs teacher" curve
         has_kl = any(math.isfinite(r.metrics.get("gain_kl", math.nan)) for r in records)
+        accuracy = F.accuracy_curves(records, weak_acc=info.get("weak_acc"), ceiling_acc=info.get("ceiling_acc"))
+        accuracy.add_trace(TF.early_stop_marker(records, y_range=TF.finite_range(accuracy)))
         return {
-            "accuracy": F.accuracy_curves(records, weak_acc=info.get("weak_acc"), ceiling_acc=info.get("ceiling_acc")),
+            "accuracy": accuracy,
+            "loss": TF.loss_curves(records),
+            "teacher_weights": TF.teacher_weights(info.get("teacher_weights")),
             "misfit_sq": F.misfit_gain(records, kind="sq"),
             "misfit_kl": F.misfit_gain(records, kind="kl" if has_kl else "xent"),
             "reliability": F.reliability_diagram(y, proba, n_bins=self.n_bins, teacher_labels=teacher),
@@ -212,7 +227,9 @@ class TrainingMonitor:
 
     def draw(self) -> None:
         """Redraw every panel from the records now (one update message)."""
-        sync_figure(self.figure, compose(self._build()))
+        panels = self._build()
+        sync_figure(self.figure, compose(panels))
+        self._slices = _panel_slices(panels)
         self._last_draw = time.monotonic()
         self.n_draws += 1
         if self.records:

@@ -31,7 +31,7 @@ from .encoders import EncoderPair
 from .encoders.base import PrecomputedEncoder
 from .results import POINT_COLUMNS, Result
 from .teachers import Teacher, make_teacher
-from .train import HeadTrainer
+from .train import EpochRecord, HeadTrainer
 from ._run_metrics import epoch_metrics, final_metrics, points_table
 
 __all__ = ["Experiment"]
@@ -203,7 +203,8 @@ class Experiment:
         result = Result(
             points=points, metrics=metrics,
             history={"weak": list(getattr(teacher, "history_", []) or []),
-                     "ceiling": list(ceiling.history_), "student": history},
+                     "ceiling": list(ceiling.history_), "student": history,
+                     **({"teacher_weights": weights} if (weights := weight_records(teacher)) else {})},
             proba=proba, label_names=tuple(ds.label_names), config=self.config(),
         )
         if projection is not None:
@@ -230,6 +231,7 @@ class Experiment:
             "weak_acc": M.accuracy(test, weak_test.argmax(1)),
             "ceiling_acc": M.accuracy(test, ceiling_test.argmax(1)),
             "weak_proba_eval": weak_test, "ceiling_proba_eval": ceiling_test,
+            "teacher_weights": list(getattr(self.teacher_, "weights_history_", None) or []),
         }
         student = self._make_head(gold=False)
         info["n_epochs"] = student.epochs
@@ -308,6 +310,19 @@ class Experiment:
     def _report(self, stage: str, fraction: float) -> None:
         if self.on_progress is not None:
             self.on_progress(stage, float(fraction))
+
+
+def weight_records(teacher) -> list:
+    """An ensemble teacher's per-epoch member weights (``weights_history_``) as EpochRecords.
+
+    Role ``"teacher_weights"``; ``metrics`` holds ``teacher_weight_<member>`` per epoch.
+    Empty for a teacher without ``weights_history_``.
+    """
+    history = list(getattr(teacher, "weights_history_", None) or [])
+    return [EpochRecord(epoch=i + 1, n_epochs=len(history), train_loss=float("nan"), val_loss=None, proba=None,
+                        metrics={f"teacher_weight_{name}": float(w) for name, w in weights.items()},
+                        role="teacher_weights")
+            for i, weights in enumerate(history)]
 
 
 def _one_hot(y, k):

@@ -144,9 +144,11 @@ def _history_from_json(data: dict, arrays: dict) -> dict:
     for role, records in data.items():
         history[role] = [
             EpochRecord(
-                epoch=r["epoch"], n_epochs=r["n_epochs"], train_loss=r["train_loss"],
+                epoch=r["epoch"], n_epochs=r["n_epochs"],
+                train_loss=float("nan") if r["train_loss"] is None else r["train_loss"],
                 val_loss=r["val_loss"], proba=arrays.get(f"history_{role}_{r['epoch']}"),
-                metrics=r["metrics"], role=r.get("role", role),
+                metrics={k: float("nan") if v is None else v for k, v in r["metrics"].items()},  # JSON null = NaN
+                role=r.get("role", role),
             )
             for r in records
         ]

@@ -82,3 +82,50 @@ def test_picker_shows_a_real_engine_error_readably(tmp_path):
     assert picker.error_ is not None and "Traceback" not in picker.error_area.value
     assert f"<b>{type(picker.error_).__name__}</b>" in picker.error_area.value
     assert "no-such-model" in picker.error_area.value
+
+
+def test_an_ensemble_run_shows_its_weights_per_epoch_and_who_labelled_each_point(synth, tmp_path):
+    from workbench import Result
+    from workbench.methods import RavenTeacher
+
+    noise = np.random.default_rng(0).normal(size=synth.features["weak"].shape)
+    teacher = RavenTeacher({"good": synth.features["weak"], "noise": noise}, strong=synth.features["strong"],
+                           epochs=6, seed=0)
+    pair = EncoderPair(weak=synth.features["weak"], strong=synth.features["strong"])
+    exp = Experiment(synth, pair, teacher=teacher, n_gold=40, seed=0, student={"epochs": 4},
+                     cache=EmbeddingCache(tmp_path))
+    wb = Workbench(exp, threaded=False, projection="pca", min_interval=0)
+    wb.run()
+    # live: the monitor drew the ensemble's weights, one line per member, one point per ensemble epoch
+    lines = {t.name: list(t.y) for t in wb.monitor.panel("teacher_weights")}
+    assert lines == {name: [h[name] for h in teacher.weights_history_] for name in ("good", "noise")}
+    # the result keeps them, through save/load, and a Workbench given the loaded result redraws them
+    records = wb.result_.history["teacher_weights"]
+    assert [r.metrics["teacher_weight_good"] for r in records] == lines["good"]
+    wb.result_.save(tmp_path / "run")
+    loaded = Result.load(tmp_path / "run")
+    replay = Workbench(loaded, min_interval=0)
+    assert {t.name: list(t.y) for t in replay.monitor.panel("teacher_weights")} == lines
+    # the explorer colours by the member that labelled each point
+    replay.explorer.recolor("labelled_by")
+    legend = {t.name for t in replay.explorer.figures["weak"].data[1:] if t.visible}
+    counts = loaded.points["labelled_by"].value_counts()
+    assert legend == {f"{name} ({n:,})" for name, n in counts.items()}
+
+
+def test_the_monitor_marks_early_stopping_before_over_training_degrades_the_student(tmp_path):
+    from workbench.methods import NONLINEAR_STUDENT, make_linear_nonlinear
+
+    ds = make_linear_nonlinear(n=600, seed=0)  # Oh, Song & Yun's data-scarce regime
+    pair = EncoderPair(weak=ds.features["weak"], strong=ds.features["strong"])
+    exp = Experiment(ds, pair, n_gold=100, seed=0, val_size=0.2, student=NONLINEAR_STUDENT,
+                     cache=EmbeddingCache(tmp_path))
+    wb = Workbench(exp, threaded=False, projection="pca", min_interval=0)
+    wb.run()
+    history = wb.result_.history["student"]
+    acc = [r.metrics["student_acc"] for r in history]
+    marker = wb.monitor.panel("accuracy")[3]  # at the lowest validation loss (teacher labels, no gold)
+    epoch = int(marker.x[0])
+    assert epoch == min(history, key=lambda r: r.val_loss).epoch < len(history)
+    assert acc[epoch - 1] > acc[-1] + 0.02, "stopping there keeps the early label correction"
+    assert acc[epoch - 1] > wb.result_.metrics["weak_acc"]

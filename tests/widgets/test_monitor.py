@@ -133,3 +133,24 @@ def test_a_record_without_matching_eval_labels_draws_empty_reliability(fakes):
     mon.on_epoch_end(fakes.make_record(1, 1, np.array([0, 1, 1])))
     assert len(mon.panel("reliability")[1].x) == 0 and "n/a" in mon.panel_title("reliability")
     assert not math.isnan(mon.panel("accuracy")[0].y[0])
+
+
+def test_ensemble_weights_and_losses_get_their_own_panels(fakes, y_eval):
+    mon = TrainingMonitor(min_interval=0)
+    weights = [{"L3": 0.5, "L6": 0.5}, {"L3": 0.35, "L6": 0.65}]
+    mon.on_train_begin({**_info(y_eval), "teacher_weights": weights})
+    assert [t.name for t in mon.panel("teacher_weights")] == ["L3", "L6"]
+    assert list(mon.panel("teacher_weights")[1].y) == [0.5, 0.65]
+    for e, val in zip((1, 2, 3), (0.6, 0.4, 0.5)):
+        record = fakes.make_record(e, 3, y_eval)
+        record.val_loss = val
+        mon.on_epoch_end(record)
+    loss = mon.panel("loss")
+    assert list(loss[0].x) == [1, 2, 3] and list(loss[1].y) == [0.6, 0.4, 0.5]
+    assert list(loss[2].x) == [2, 2]  # early stop at the lowest validation loss
+    assert list(mon.panel("accuracy")[3].x) == [2, 2]  # the same marker on the accuracy curve
+    assert "early stop at epoch 2" in mon.panel_title("loss")
+    # a plain run afterwards: one (empty) weights trace, panels still line up
+    mon.on_train_begin(_info(y_eval))
+    assert len(mon.panel("teacher_weights")) == 1 and len(mon.panel("teacher_weights")[0].x) == 0
+    assert [t.name for t in mon.panel("accuracy")][:3] == ["student", "weak (teacher)", "ceiling"]
