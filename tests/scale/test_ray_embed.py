@@ -3,6 +3,8 @@ after an interrupted driver and survives a killed worker; clear errors without R
 
 from __future__ import annotations
 
+import importlib
+import subprocess
 import sys
 import threading
 
@@ -28,7 +30,8 @@ def chunk_files(folder):
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("chunk_"))
 
 
-def test_ray_cache_equals_local_cache_with_a_real_model(ray_cluster, tiny_bert_dir, tmp_path, capsys):
+def test_ray_cache_equals_local_cache_and_a_later_local_session_reads_it(ray_cluster, tiny_bert_dir, tmp_path,
+                                                                         capsys, monkeypatch):
     from workbench.encoders import HFEncoder
 
     ds = make_ds()
@@ -41,7 +44,8 @@ def test_ray_cache_equals_local_cache_with_a_real_model(ray_cluster, tiny_bert_d
     a, b = snapshot(local.root / "embeddings"), snapshot(remote.root / "embeddings")
     assert sorted(a) == sorted(b), "the same cache key folder and the same chunk files"
     assert len([k for k in a if k.endswith(".npy")]) == 6  # 44 rows / 8 = 5 full chunks + 1
-    assert a[next(k for k in a if k.endswith("manifest.json"))] == b[next(k for k in b if k.endswith("manifest.json"))]
+    manifest = next(k for k in a if k.endswith("manifest.json"))
+    assert a[manifest] == b[manifest]
     for key in a:
         if key.endswith(".npy"):
             np.testing.assert_allclose(load_checked(remote.root / "embeddings" / key),
@@ -50,18 +54,29 @@ def test_ray_cache_equals_local_cache_with_a_real_model(ray_cluster, tiny_bert_d
     with capsys.disabled():
         print(f"\n[ray cache] {identical}/{len(a)} files byte-identical to the local cache")
 
+    # A later local session (new cache object, same root) reads the Ray-written cache as is.
+    def no_encoding(*args, **kwargs):
+        raise AssertionError("the local session re-encoded a chunk the Ray run had cached")
 
-def test_a_later_local_session_reads_the_ray_cache_without_encoding(ray_cluster, tmp_path):
+    monkeypatch.setattr(HFEncoder, "encode", no_encoding)
+    before = snapshot(remote.root / "embeddings")
+    X_later = EmbeddingCache(tmp_path / "ray").embed(HFEncoder(tiny_bert_dir, device="cpu", batch_size=4), ds,
+                                                     chunk_size=CHUNK, progress=False)
+    np.testing.assert_array_equal(X_later, X_ray)
+    assert snapshot(remote.root / "embeddings") == before
+
+
+def test_a_cache_hit_needs_no_cluster(tmp_path, monkeypatch):
+    pytest.importorskip("ray")
     ds, cache = make_ds(), EmbeddingCache(tmp_path / "cache")
-    enc = FileCountingEncoder(tmp_path / "calls")
-    X_ray = embed_to_cache(cache, enc, ds, engine="ray", chunk_size=CHUNK, progress=False)
-    assert len(calls(tmp_path / "calls")) == 6
-    before = snapshot(cache.root)
-    X_local = EmbeddingCache(tmp_path / "cache").embed(FileCountingEncoder(tmp_path / "calls-local"), ds,
-                                                        chunk_size=CHUNK, progress=False)
-    assert calls(tmp_path / "calls-local") == []
-    np.testing.assert_array_equal(X_local, X_ray)
-    assert snapshot(cache.root) == before
+    X = cache.embed(FileCountingEncoder(tmp_path / "calls"), ds, chunk_size=CHUNK, progress=False)
+    RE = importlib.import_module("workbench.scale.ray_embed")  # the module (the package exports a function of that name)
+
+    monkeypatch.setattr(RE, "connect", lambda address=None: pytest.fail("a full cache must not start Ray"))
+    again = embed_to_cache(cache, FileCountingEncoder(tmp_path / "calls2"), ds, engine="ray", chunk_size=CHUNK,
+                           progress=False)
+    np.testing.assert_array_equal(again, X)
+    assert calls(tmp_path / "calls2") == []
 
 
 def test_interrupted_driver_keeps_finished_chunks_and_resumes(ray_cluster, tmp_path):
@@ -89,6 +104,7 @@ def test_interrupted_driver_keeps_finished_chunks_and_resumes(ray_cluster, tmp_p
                                                                              progress=False))
 
 
+@pytest.mark.slow  # 20-45 s on 2 busy cores: the restarted actor starts a new Python process
 def test_a_killed_worker_is_restarted_or_the_rerun_resumes(ray_cluster, tmp_path):
     ds, cache = make_ds(), EmbeddingCache(tmp_path / "cache")
     crash_on = ds.texts[3 * CHUNK]  # the first text of chunk 3
@@ -108,7 +124,15 @@ def test_a_killed_worker_is_restarted_or_the_rerun_resumes(ray_cluster, tmp_path
         assert len(calls(tmp_path / "calls-rerun")) == 6 - done
     assert (tmp_path / "crashed").exists(), "the worker really died"
     np.testing.assert_array_equal(X, reference)
-    print(f"killed worker: {outcome}")
+    assert outcome == "restarted", "Ray Data restarts a dead map actor and retries its chunk (Ray 2.60)"
+
+
+def test_import_workbench_does_not_import_ray():
+    code = ("import sys, workbench, workbench.scale, workbench.experiment, widgets.cli; "
+            "sys.exit('ray' in sys.modules)")
+    from tests.scale.conftest import ROOT
+
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
 
 
 def test_without_ray_the_error_names_the_extra(monkeypatch, tmp_path):
