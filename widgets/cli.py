@@ -192,8 +192,10 @@ def compare_command(args):
 def embed_command(args) -> dict:
     """Run ``w2s embed``; returns ``{"weak": folder, "strong": folder}`` of the filled cache."""
     from workbench import EmbeddingCache, EncoderPair
-    from workbench.scale import embed_to_cache
+    from workbench.scale import embed_to_cache, require_ray
 
+    if args.engine == "ray":
+        require_ray()  # before loading data or models
     dataset = _load_dataset(args)
     pair = EncoderPair(weak=args.weak, strong=args.strong, device=args.device)
     cache = EmbeddingCache()

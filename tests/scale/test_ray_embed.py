@@ -149,6 +149,17 @@ def test_without_ray_the_error_names_the_extra(monkeypatch, tmp_path):
     assert calls(tmp_path / "calls") == [], "nothing was embedded"
 
 
+def test_cli_without_ray_is_one_readable_error(monkeypatch, tmp_path, capsys):
+    from widgets.cli import main
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    csv = tmp_path / "data.csv"
+    csv.write_text("text,label\n" + "".join(f"t{i},{'ab'[i % 2]}\n" for i in range(6)))
+    rc = main(["embed", "--dataset", str(csv), "--weak", "not/loaded", "--strong", "not/loaded", "--engine", "ray"])
+    assert rc == 2
+    assert "pip install 'w2s-workbench[ray]'" in capsys.readouterr().err
+
+
 def test_bad_engine_and_workers_are_value_errors(tmp_path):
     from workbench import EncoderPair, Experiment
 
@@ -194,3 +205,32 @@ def test_cli_embed_with_ray_prints_the_cache_folders(ray_cluster, tiny_bert_dir,
     from pathlib import Path
 
     assert sorted(p.name for p in Path(folders[0]).glob("chunk_*.npy")) == [f"chunk_{i:05d}.npy" for i in range(3)]
+
+
+def test_hf_encoder_spec_round_trips_without_a_loaded_model(tiny_bert_dir):
+    import pickle
+
+    from workbench.encoders import HFEncoder
+
+    enc = HFEncoder(tiny_bert_dir, device="cpu", pooling="cls", layer=1, max_length=16, batch_size=3)
+    enc.encode(["loaded here"])
+    spec = enc.spec(device="cpu")
+    assert len(pickle.dumps(spec)) < 2_000, "the spec carries arguments, not weights"
+    again = HFEncoder.from_spec(spec)
+    assert again._model is None and again.cache_identity() == enc.cache_identity()
+    np.testing.assert_array_equal(again.encode(["a text", "another"]), enc.encode(["a text", "another"]))
+
+
+def test_cli_embed_locally_fills_the_cache(tiny_bert_dir, tmp_path, capsys, cache_dir):
+    from widgets.cli import main
+
+    csv = tmp_path / "data.csv"
+    ds = make_ds(12)
+    csv.write_text("text,label\n" + "".join(f"\"{t}\",{['neg', 'pos'][y]}\n" for t, y in zip(ds.texts, ds.labels)))
+    args = ["embed", "--dataset", str(csv), "--weak", str(tiny_bert_dir), "--strong", str(tiny_bert_dir),
+            "--device", "cpu", "--chunk-size", "5", "--no-progress"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "engine local" in out and out.count(str(cache_dir)) == 2
+    with pytest.raises(SystemExit):
+        main(args + ["--engine", "spark"])
