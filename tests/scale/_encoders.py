@@ -15,7 +15,7 @@ class FileCountingEncoder:
     Calls made inside Ray actors are counted across processes this way. With
     ``crash_text``, the first call whose first text is ``crash_text`` kills its process
     with ``os._exit(1)`` (a dead worker, not an exception) and leaves ``marker`` so a
-    retry of that chunk succeeds.
+    retry of that chunk succeeds; without ``marker`` every attempt at that chunk dies.
     """
 
     name = "test/file-counting"
@@ -29,9 +29,12 @@ class FileCountingEncoder:
 
     def encode(self, texts, *, batch_size=None, progress=False):
         texts = list(texts)
-        if self.crash_text is not None and texts[0] == self.crash_text and not self.marker.exists():
-            self.marker.write_text(str(os.getpid()))
-            os._exit(1)
+        if self.crash_text is not None and texts[0] == self.crash_text:
+            if self.marker is None:
+                os._exit(1)
+            if not self.marker.exists():
+                self.marker.write_text(str(os.getpid()))
+                os._exit(1)
         if self.delay:
             import time
 

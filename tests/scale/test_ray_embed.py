@@ -38,7 +38,7 @@ def test_ray_cache_equals_local_cache_and_a_later_local_session_reads_it(ray_clu
     enc = HFEncoder(tiny_bert_dir, device="cpu", batch_size=4)
     local, remote = EmbeddingCache(tmp_path / "local"), EmbeddingCache(tmp_path / "ray")
     X_local = local.embed(enc, ds, chunk_size=CHUNK, progress=False)
-    X_ray = ray_embed(remote, enc, ds, chunk_size=CHUNK, progress=False, num_workers=2)
+    X_ray = ray_embed(remote, enc, ds, chunk_size=CHUNK, progress=False, num_workers=1)  # 2 actors: killed-worker test
     assert X_ray.dtype == np.float32 and X_ray.shape == X_local.shape == (len(ds), 32)
     np.testing.assert_allclose(X_ray, X_local, atol=1e-5, rtol=0)
     a, b = snapshot(local.root / "embeddings"), snapshot(remote.root / "embeddings")
@@ -125,6 +125,23 @@ def test_a_killed_worker_is_restarted_or_the_rerun_resumes(ray_cluster, tmp_path
     assert (tmp_path / "crashed").exists(), "the worker really died"
     np.testing.assert_array_equal(X, reference)
     assert outcome == "restarted", "Ray Data restarts a dead map actor and retries its chunk (Ray 2.60)"
+
+
+@pytest.mark.slow  # ~4 actor starts
+def test_a_chunk_that_always_kills_its_worker_fails_the_run_and_the_rerun_resumes(ray_cluster, tmp_path):
+    ds, cache = make_ds(), EmbeddingCache(tmp_path / "cache")
+    poison = FileCountingEncoder(tmp_path / "calls", crash_text=ds.texts[5 * CHUNK])  # the last chunk, every time
+    with pytest.raises(RuntimeError, match="stay cached in .*run again to compute only the rest"):
+        ray_embed(cache, poison, ds, chunk_size=CHUNK, progress=False, num_workers=1)  # bounded restarts, no hang
+    folder = cache.folder_for(poison, ds, chunk_size=CHUNK)
+    done = len([f for f in chunk_files(folder) if f.endswith(".npy")])
+    assert 1 <= done <= 5, "chunks finished before the failure are cached; the poisoned one is not"
+    healthy = FileCountingEncoder(tmp_path / "calls2")
+    X = ray_embed(cache, healthy, ds, chunk_size=CHUNK, progress=False, num_workers=1)
+    recomputed = [c[0] for c in calls(tmp_path / "calls2")]
+    assert len(recomputed) == 6 - done and ds.texts[5 * CHUNK] in recomputed, "only the missing chunks"
+    np.testing.assert_array_equal(X, EmbeddingCache(tmp_path / "ref").embed(healthy, ds, chunk_size=CHUNK,
+                                                                             progress=False))
 
 
 def test_import_workbench_does_not_import_ray():

@@ -22,6 +22,8 @@ from ._ray import check_engine, cluster_cpus, cluster_gpus, connect, require_ray
 
 __all__ = ["embed_to_cache", "ray_embed", "encoder_factory"]
 
+_MAX_RESTARTS = 3
+
 
 def embed_to_cache(cache, encoder, dataset, *, engine: str = "local", address: str | None = None,
                    num_workers: int | None = None, chunk_size: int = 512, progress: bool = True,
@@ -138,6 +140,9 @@ def _run(ray, encoder, texts, todo, folder, *, n, n_chunks, num_workers, progres
     mapped = ds.map_batches(
         _EncoderActor, fn_constructor_args=(factory, argument), batch_size=1, batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=workers), num_gpus=1 if gpus else 0, num_cpus=1,
+        # A dead actor (OOM, a crashed GPU) is restarted and its chunk retried, but not forever: a
+        # chunk that kills every actor ends the run with Ray's error, and the rerun resumes.
+        max_restarts=_MAX_RESTARTS, max_task_retries=_MAX_RESTARTS,
     )
     done = n_chunks - len(todo)
     bar = _bar(progress, n, getattr(encoder, "name", "encoder"))
@@ -158,6 +163,12 @@ def _run(ray, encoder, texts, todo, folder, *, n, n_chunks, num_workers, progres
             if stop_event is not None and stop_event.is_set() and done < n_chunks:
                 raise EmbeddingCancelled(f"embedding cancelled after {done} finished chunk(s); "
                                          f"they stay cached in {folder}.")
+    except ray.exceptions.RayError as exc:
+        if isinstance(exc, (ValueError, TypeError)):  # the encoder's own error, raised in an actor
+            raise
+        raise RuntimeError(f"the Ray run stopped after {done} of {n_chunks} chunk(s): {type(exc).__name__} "
+                           f"(e.g. a worker died {_MAX_RESTARTS + 1} times on one chunk). The finished chunks "
+                           f"stay cached in {folder}; run again to compute only the rest.") from exc
     finally:
         close = getattr(rows, "close", None)
         if close is not None:
