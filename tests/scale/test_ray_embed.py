@@ -70,7 +70,7 @@ def test_a_cache_hit_needs_no_cluster(tmp_path, monkeypatch):
     pytest.importorskip("ray")
     ds, cache = make_ds(), EmbeddingCache(tmp_path / "cache")
     X = cache.embed(FileCountingEncoder(tmp_path / "calls"), ds, chunk_size=CHUNK, progress=False)
-    RE = importlib.import_module("workbench.scale.ray_embed")  # the module (the package exports a function of that name)
+    RE = importlib.import_module("workbench.scale.ray_embed")  # the module; the package exports a function so named
 
     monkeypatch.setattr(RE, "connect", lambda address=None: pytest.fail("a full cache must not start Ray"))
     again = embed_to_cache(cache, FileCountingEncoder(tmp_path / "calls2"), ds, engine="ray", chunk_size=CHUNK,
@@ -217,7 +217,8 @@ def test_cli_embed_with_ray_prints_the_cache_folders(ray_cluster, tiny_bert_dir,
                "--device", "cpu", "--engine", "ray", "--workers", "1", "--chunk-size", "8", "--no-progress"])
     out = capsys.readouterr().out
     assert rc == 0, out
-    folders = [line.split(": ", 1)[1].split(" (")[0] for line in out.splitlines() if line.startswith(("weak", "strong"))]
+    folders = [line.split(": ", 1)[1].split(" (")[0] for line in out.splitlines()
+               if line.startswith(("weak", "strong"))]
     assert len(folders) == 2 and all(str(cache_dir) in f for f in folders)
     from pathlib import Path
 
