@@ -1,6 +1,6 @@
 """Run every benchmark and write ``benchmarks/RESULTS.md`` (``python -m benchmarks``).
 
-Options: ``--only embed,train,widgets,memory,e2e`` to run a subset (the Markdown file is
+Options: ``--only embed,train,widgets,memory,e2e,ray`` to run a subset (the Markdown file is
 rebuilt from whatever JSON files exist in ``benchmarks/out``).
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ._common import OUT, machine
 
-ALL = ("embed", "train", "widgets", "memory", "e2e")
+ALL = ("embed", "train", "widgets", "memory", "e2e", "ray")
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 

@@ -11,6 +11,7 @@ Examples
     w2s datasets                                   # what load_dataset knows
     w2s models                                     # offline model catalogue
     w2s compare --out runs/compare.csv             # plain Burns vs RAVEN, EnsemW2S, selective, filtered
+    w2s embed --engine ray --address ray://head:10001 --workers 8   # fill the cache on a Ray cluster
 """
 
 from __future__ import annotations
@@ -80,6 +81,25 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     cmp.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     cmp.add_argument("--out", default=None, help="also write the table as CSV here")
+
+    emb = sub.add_parser("embed", help="fill the embedding cache (locally or on a Ray cluster); print its folders")
+    emb.add_argument("--dataset", default=DEFAULTS["dataset"])
+    emb.add_argument("--classes", default=DEFAULTS["classes"])
+    emb.add_argument("--max-per-class", type=int, default=DEFAULTS["max_per_class"])
+    emb.add_argument("--text-column", default="text")
+    emb.add_argument("--label-column", default="label")
+    emb.add_argument("--weak", default=DEFAULTS["weak"])
+    emb.add_argument("--strong", default=DEFAULTS["strong"])
+    emb.add_argument("--seed", type=int, default=DEFAULTS["seed"])
+    emb.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    emb.add_argument("--engine", default="local", choices=("local", "ray"),
+                     help="ray: encoder actors on a Ray cluster (pip install 'w2s-workbench[ray]')")
+    emb.add_argument("--address", default=None,
+                     help="Ray cluster, e.g. ray://head:10001 or auto (default: $RAY_ADDRESS or a local one)")
+    emb.add_argument("--workers", type=int, default=None,
+                     help="Ray encoder actors (default: one per GPU, else one per CPU)")
+    emb.add_argument("--chunk-size", type=int, default=512, help="rows per cache chunk (part of the cache key)")
+    emb.add_argument("--no-progress", action="store_true")
 
     sub.add_parser("datasets", help="list dataset names")
     sub.add_parser("models", help="list the offline model catalogue")
@@ -169,6 +189,27 @@ def compare_command(args):
     return table
 
 
+def embed_command(args) -> dict:
+    """Run ``w2s embed``; returns ``{"weak": folder, "strong": folder}`` of the filled cache."""
+    from workbench import EmbeddingCache, EncoderPair
+    from workbench.scale import embed_to_cache, require_ray
+
+    if args.engine == "ray":
+        require_ray()  # before loading data or models
+    dataset = _load_dataset(args)
+    pair = EncoderPair(weak=args.weak, strong=args.strong, device=args.device)
+    cache = EmbeddingCache()
+    print(f"{dataset.name}: {len(dataset)} examples; engine {args.engine}")
+    folders = {}
+    for role, encoder in (("weak", pair.weak), ("strong", pair.strong)):
+        t0 = time.perf_counter()
+        folders[role] = embed_to_cache(cache, encoder, dataset, engine=args.engine, address=args.address,
+                                       num_workers=args.workers, chunk_size=args.chunk_size,
+                                       progress=not args.no_progress, return_array=False)
+        print(f"{role} = {encoder.name}: {folders[role]} ({time.perf_counter() - t0:.1f} s)", flush=True)
+    return folders
+
+
 def main(argv=None) -> int:
     """Entry point of the ``w2s`` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
@@ -177,6 +218,8 @@ def main(argv=None) -> int:
             run_command(args)
         elif args.command == "compare":
             compare_command(args)
+        elif args.command == "embed":
+            embed_command(args)
         elif args.command == "datasets":
             from workbench import list_datasets
 
@@ -186,6 +229,11 @@ def main(argv=None) -> int:
 
             print(json.dumps(list_offline_models(), indent=2, default=str))
     except (ValueError, TypeError) as exc:  # user errors: one readable line, no traceback
+        print(f"w2s: error: {exc}", file=sys.stderr)
+        return 2
+    except ImportError as exc:
+        if "w2s-workbench[" not in str(exc):  # a missing optional extra is a user error; anything else is a bug
+            raise
         print(f"w2s: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

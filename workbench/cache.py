@@ -28,7 +28,7 @@ import numpy as np
 
 from .encoders.offline import cache_root
 
-__all__ = ["EmbeddingCache", "ArrayStore", "EmbeddingCancelled", "cache_key"]
+__all__ = ["EmbeddingCache", "ArrayStore", "EmbeddingCancelled", "cache_key", "chunk_path", "check_vectors"]
 
 
 class EmbeddingCancelled(RuntimeError):
@@ -131,18 +131,17 @@ class EmbeddingCache:
         """The folder of one (encoder, dataset) entry."""
         return self.root / "embeddings" / cache_key(encoder.cache_identity(), dataset.fingerprint(), chunk_size)
 
-    def embed(self, encoder, dataset, *, chunk_size: int = 512, progress: bool = True, stop_event=None,
-              on_chunk=None, return_array: bool = True):
-        """Embeddings of ``dataset.texts`` with ``encoder``, shape (n, d) float32.
+    def prepare(self, encoder, dataset, *, chunk_size: int = 512):
+        """Check the inputs, create the entry's folder and write its manifest.
 
-        Finished chunks are loaded (checksum-verified); missing or corrupt ones are
-        computed and written atomically. ``stop_event`` (a ``threading.Event``) cancels
-        between chunks with :class:`EmbeddingCancelled`; a ``KeyboardInterrupt`` keeps the
-        finished chunks too. ``on_chunk(fraction)`` reports progress. With
-        ``return_array=False`` the chunks are only ensured on disk and the folder is
-        returned (memory stays bounded by one chunk).
+        Returns
+        -------
+        folder : Path
+            Where the chunks ``chunk_00000.npy``, ... of this (encoder, dataset) live.
+        texts : tuple of str
+            ``dataset.texts`` (n,), never empty.
         """
-        if not isinstance(chunk_size, int) or chunk_size < 1:
+        if not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1:
             raise ValueError(f"chunk_size must be a positive integer; got {chunk_size!r}.")
         texts = dataset.texts
         if texts is None:
@@ -155,6 +154,35 @@ class EmbeddingCache:
         manifest = {"identity": encoder.cache_identity(), "fingerprint": dataset.fingerprint(), "n": n,
                     "chunk_size": chunk_size}
         _atomic_write_bytes(folder / "manifest.json", json.dumps(manifest, indent=2, default=str).encode())
+        return folder, texts
+
+    @staticmethod
+    def missing_chunks(folder, n: int, chunk_size: int) -> list:
+        """``[(i, start, stop), ...]`` of the chunks of ``n`` rows not yet in ``folder`` (or corrupt).
+
+        Every present chunk is checksum-verified; a corrupt one is deleted and listed.
+        """
+        out = []
+        for i, start in enumerate(range(0, n, chunk_size)):
+            stop = min(start + chunk_size, n)
+            cached = load_checked(chunk_path(folder, i))
+            if cached is None or cached.shape[0] != stop - start:
+                out.append((i, start, stop))
+        return out
+
+    def embed(self, encoder, dataset, *, chunk_size: int = 512, progress: bool = True, stop_event=None,
+              on_chunk=None, return_array: bool = True):
+        """Embeddings of ``dataset.texts`` with ``encoder``, shape (n, d) float32.
+
+        Finished chunks are loaded (checksum-verified); missing or corrupt ones are
+        computed and written atomically. ``stop_event`` (a ``threading.Event``) cancels
+        between chunks with :class:`EmbeddingCancelled`; a ``KeyboardInterrupt`` keeps the
+        finished chunks too. ``on_chunk(fraction)`` reports progress. With
+        ``return_array=False`` the chunks are only ensured on disk and the folder is
+        returned (memory stays bounded by one chunk).
+        """
+        folder, texts = self.prepare(encoder, dataset, chunk_size=chunk_size)
+        n = len(texts)
         starts = list(range(0, n, chunk_size))
         bar = _bar(progress, n, getattr(encoder, "name", "encoder"))
         chunks = [] if return_array else None
@@ -173,20 +201,31 @@ class EmbeddingCache:
         return np.concatenate(chunks).astype(np.float32, copy=False) if chunks is not None else folder
 
     def _chunk(self, folder, i, start, stop, encoder, texts, stop_event):
-        path = folder / f"chunk_{i:05d}.npy"
+        path = chunk_path(folder, i)
         cached = load_checked(path)
         if cached is not None and cached.shape[0] == stop - start:
             return cached
         if stop_event is not None and stop_event.is_set():
             raise EmbeddingCancelled(f"embedding cancelled after {i} finished chunk(s); they stay cached in {folder}.")
-        vectors = np.asarray(encoder.encode(list(texts[start:stop])), dtype=np.float32)
-        if vectors.ndim != 2 or len(vectors) != stop - start:
-            raise ValueError(f"encoder {encoder!r} returned shape {vectors.shape} for {stop - start} texts.")
-        if not np.isfinite(vectors).all():
-            raise ValueError(f"encoder {encoder!r} returned NaN/inf embeddings for rows {start}..{stop - 1}; "
-                             "nothing was cached. Try dtype='float32'.")
+        vectors = check_vectors(encoder.encode(list(texts[start:stop])), encoder, start, stop)
         save_checked(path, vectors)
         return vectors
+
+
+def chunk_path(folder, i: int) -> Path:
+    """The file of chunk ``i`` (rows ``[i * chunk_size, (i + 1) * chunk_size)``) in an entry folder."""
+    return Path(folder) / f"chunk_{i:05d}.npy"
+
+
+def check_vectors(vectors, encoder, start: int, stop: int) -> np.ndarray:
+    """``vectors`` as float32 (stop - start, d); ValueError for a wrong shape or NaN/inf."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim != 2 or len(vectors) != stop - start:
+        raise ValueError(f"encoder {encoder!r} returned shape {vectors.shape} for {stop - start} texts.")
+    if not np.isfinite(vectors).all():
+        raise ValueError(f"encoder {encoder!r} returned NaN/inf embeddings for rows {start}..{stop - 1}; "
+                         "nothing was cached. Try dtype='float32'.")
+    return vectors
 
 
 def _bar(enabled, total, name):

@@ -102,14 +102,32 @@ class Experiment:
                 f"pair={self.pair!r}, teacher={self._teacher_name()!r}, n_gold={self.n_gold}, seed={self.seed})")
 
     # ----------------------------------------------------------------- embed
-    def embed(self, *, progress: bool = True, stop_event=None) -> "Experiment":
+    def embed(self, *, progress: bool = True, stop_event=None, engine: str = "local", address: str | None = None,
+              num_workers: int | None = None) -> "Experiment":
         """Embed the dataset with both encoders (cached on disk; a second call is fast).
 
         ``stop_event`` (a ``threading.Event``) cancels between chunks; finished chunks
         stay in the cache and the next call resumes from them.
+
+        Parameters
+        ----------
+        engine : {"local", "ray"}, default "local"
+            ``"ray"`` runs the encoders in Ray actors (one per GPU, else per CPU) and
+            writes the same cache (:func:`workbench.scale.ray_embed`); needs the
+            ``w2s-workbench[ray]`` extra.
+        address : str, optional
+            Ray cluster to join if Ray is not initialised yet, e.g. ``"ray://head:10001"``.
+        num_workers : int, optional
+            Ray encoder actors (default: one per GPU, else one per CPU of the cluster).
         """
-        self.X_weak_ = self._embed_one(self.pair.weak, "weak", progress, stop_event)
-        self.X_strong_ = self._embed_one(self.pair.strong, "strong", progress, stop_event)
+        from .scale._ray import check_engine, require_ray
+
+        engine = check_engine(engine)
+        if engine == "ray":
+            require_ray()
+        options = dict(engine=engine, address=address, num_workers=num_workers)
+        self.X_weak_ = self._embed_one(self.pair.weak, "weak", progress, stop_event, options)
+        self.X_strong_ = self._embed_one(self.pair.strong, "strong", progress, stop_event, options)
         if len(self.X_weak_) != len(self.dataset) or len(self.X_strong_) != len(self.dataset):
             raise ValueError(
                 f"the encoders returned {len(self.X_weak_)} weak and {len(self.X_strong_)} strong rows "
@@ -117,7 +135,7 @@ class Experiment:
             )
         return self
 
-    def _embed_one(self, encoder, role, progress, stop_event):
+    def _embed_one(self, encoder, role, progress, stop_event, options=None):
         self._report(f"embedding ({role})", 0.0)
         if isinstance(encoder, PrecomputedEncoder):
             X = encoder.encode(self._texts_for(encoder))
@@ -125,8 +143,10 @@ class Experiment:
             if self.dataset.texts is None:
                 raise ValueError(f"dataset {self.dataset.name!r} has no texts, so the {role} model cannot "
                                  "embed it; pass its features as arrays: EncoderPair(weak=X_w, strong=X_s).")
-            X = self.cache.embed(encoder, self.dataset, progress=progress, stop_event=stop_event,
-                                 on_chunk=lambda f: self._report(f"embedding ({role})", f))
+            from .scale.ray_embed import embed_to_cache
+
+            X = embed_to_cache(self.cache, encoder, self.dataset, progress=progress, stop_event=stop_event,
+                               on_chunk=lambda f: self._report(f"embedding ({role})", f), **(options or {}))
         self._report(f"embedding ({role})", 1.0)
         return check_matrix(X, name=f"{role} embeddings")
 

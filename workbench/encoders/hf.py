@@ -81,6 +81,7 @@ class HFEncoder:
     def __init__(self, model_id, *, pooling: str = "mean", layer: int | None = None, max_length: int = 128,
                  device: str = "auto", dtype: str = "auto", batch_size: int = 64, trust_remote_code: bool = False,
                  revision: str | None = None):
+        self.model_id = model_id
         self.resolved = resolve_model(model_id)
         self.name = self.resolved.model_id
         self.pooling = check_choice(pooling, name="pooling", choices=POOLINGS)
@@ -98,6 +99,24 @@ class HFEncoder:
     def __repr__(self) -> str:
         layer = "" if self.layer is None else f", layer={self.layer}"
         return f"HFEncoder({self.name!r}, pooling={self.pooling!r}{layer}, device={self.device!r}, dtype={self.dtype!r})"
+
+    def spec(self, *, device: str | None = None) -> dict:
+        """Constructor arguments that rebuild this encoder elsewhere (e.g. in a Ray actor).
+
+        Small and picklable: no loaded model travels. ``dtype`` is the resolved one, so the
+        rebuilt encoder computes the vectors named by :meth:`cache_identity`; ``device``
+        replaces this encoder's device (a GPU actor passes ``"cuda"``).
+        """
+        return {"model_id": self.model_id, "pooling": self.pooling, "layer": self.layer,
+                "max_length": self.max_length, "device": device or self.device, "dtype": self.dtype,
+                "batch_size": self.batch_size, "trust_remote_code": self.trust_remote_code,
+                "revision": self.revision}
+
+    @classmethod
+    def from_spec(cls, spec: dict) -> "HFEncoder":
+        """The encoder described by :meth:`spec` (the model loads lazily on first ``encode``)."""
+        spec = dict(spec)
+        return cls(spec.pop("model_id"), **spec)
 
     # --------------------------------------------------------------- loading
     def load(self) -> "HFEncoder":
