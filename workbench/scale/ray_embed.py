@@ -14,6 +14,8 @@ keeps every finished chunk and resumes from them.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .._validation import check_int
@@ -137,13 +139,17 @@ def _run(ray, encoder, texts, todo, folder, *, n, n_chunks, num_workers, progres
     items = [{"chunk": i, "start": start, "stop": stop, "texts": list(texts[start:stop])}
              for i, start, stop in todo]
     ds = ray.data.from_items(items, override_num_blocks=len(items))  # one block per chunk: results stream
-    mapped = ds.map_batches(
-        _EncoderActor, fn_constructor_args=(factory, argument), batch_size=1, batch_format="numpy",
-        compute=ray.data.ActorPoolStrategy(size=workers), num_gpus=1 if gpus else 0, num_cpus=1,
-        # A dead actor (OOM, a crashed GPU) is restarted and its chunk retried, but not forever: a
-        # chunk that kills every actor ends the run with Ray's error, and the rerun resumes.
-        max_restarts=_MAX_RESTARTS, max_task_retries=_MAX_RESTARTS,
-    )
+    with warnings.catch_warnings():
+        # Ray 2.60 warns that extra remote args go away in 2.64, but max_restarts has no named
+        # parameter yet; pyproject pins ray < 2.64 until it has one.
+        warnings.filterwarnings("ignore", message="`ray_remote_args` is deprecated")
+        mapped = ds.map_batches(
+            _EncoderActor, fn_constructor_args=(factory, argument), batch_size=1, batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(size=workers), num_gpus=1 if gpus else 0, num_cpus=1,
+            # A dead actor (OOM, a crashed GPU) is restarted and its chunk retried, but not forever: a
+            # chunk that kills every actor ends the run with Ray's error, and the rerun resumes.
+            max_restarts=_MAX_RESTARTS, max_task_retries=_MAX_RESTARTS,
+        )
     done = n_chunks - len(todo)
     bar = _bar(progress, n, getattr(encoder, "name", "encoder"))
     if bar is not None:
