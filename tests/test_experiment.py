@@ -169,3 +169,20 @@ def test_features_with_wrong_row_count_are_rejected(synth, tmp_path):
     pair = EncoderPair(weak=synth.features["weak"][:-5], strong=synth.features["strong"])
     with pytest.raises(ValueError, match="rows"):
         Experiment(synth, pair, n_gold=40, cache=_cache(tmp_path)).embed(progress=False)
+
+
+def test_project_can_fit_on_a_sample_and_transform_the_rest(synth, tmp_path):
+    from workbench.scale import project_at_scale
+
+    pair = EncoderPair(weak=synth.features["weak"], strong=synth.features["strong"])
+    exp = Experiment(synth, pair, n_gold=40, seed=0, cache=_cache(tmp_path)).embed(progress=False)
+    coords = exp.project(method="pca", sample_size=200, progress=False)
+    for role, X in (("weak", exp.X_weak_), ("strong", exp.X_strong_)):
+        assert coords[role].shape == (len(synth), 2)
+        np.testing.assert_allclose(coords[role], project_at_scale(X, sample_size=200, method="pca", seed=0),
+                                   atol=1e-5)
+    # fitted on 200 rows, not on all 800: differs from the whole-data projection
+    assert not np.allclose(np.abs(coords["weak"]), np.abs(exp.project(method="pca", progress=False)["weak"]),
+                           atol=1e-3)
+    with pytest.raises(ValueError, match="engine"):
+        exp.project(method="pca", engine="spark")

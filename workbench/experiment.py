@@ -154,15 +154,37 @@ class Experiment:
         return self.dataset.texts if self.dataset.texts is not None else [""] * len(self.dataset)
 
     # --------------------------------------------------------------- project
-    def project(self, *, method: str = "umap", progress: bool = True) -> dict:
-        """2-D coordinates of weak and strong embeddings: ``{"weak": (n, 2), "strong": (n, 2)}``."""
+    def project(self, *, method: str = "umap", progress: bool = True, sample_size: int | None = None,
+                engine: str = "local", address: str | None = None) -> dict:
+        """2-D coordinates of weak and strong embeddings: ``{"weak": (n, 2), "strong": (n, 2)}``.
+
+        Parameters
+        ----------
+        method : {"umap", "pca"}
+        sample_size : int, optional
+            Fit on a seeded sample of this many rows and ``transform`` the rest
+            (:func:`workbench.scale.project_at_scale`, for very large datasets); ``None``
+            fits on every row.
+        engine : {"local", "ray"}
+            Where the transform of the rest runs (``"ray"``: parallel Ray tasks).
+        address : str, optional
+            Ray cluster to join when Ray is not initialised yet.
+        """
         from .projection import project
+        from .scale._ray import check_engine
 
         self._require_embeddings()
+        scaled = sample_size is not None or check_engine(engine) == "ray"
         out = {}
         for role, X in (("weak", self.X_weak_), ("strong", self.X_strong_)):
             self._report(f"{method} ({role})", 0.0)
-            out[role] = project(X, method=method, seed=self.seed, cache=self.cache, progress=progress)
+            if scaled:
+                from .scale import project_at_scale
+
+                out[role] = project_at_scale(X, sample_size=sample_size or 50_000, method=method, seed=self.seed,
+                                             cache=self.cache, engine=engine, address=address, progress=progress)
+            else:
+                out[role] = project(X, method=method, seed=self.seed, cache=self.cache, progress=progress)
         return out
 
     # ------------------------------------------------------------------- run
