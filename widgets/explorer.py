@@ -20,11 +20,12 @@ from pathlib import Path
 import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
+import traitlets
 
 from workbench._validation import check_choice
 
 from . import figures as F
-from .selection import Selection, points_in_selections
+from .selection import Selection, merge_selection_edits, points_in_selections
 
 __all__ = ["EmbeddingExplorer"]
 
@@ -137,7 +138,7 @@ class EmbeddingExplorer:
                                   groups="colors", projection=self._projection[space],
                                   legend_slots=self._slots, hover=hover)
         fig.update_layout(width=_MAP_WIDTH)  # a fixed width: plotly's default 700 px overflows a half-row box
-        widget = go.FigureWidget(fig)
+        widget = _MapWidget(fig)
         main = widget.data[0]
         main.on_selection(lambda trace, points, selector, s=space: self._on_select(s, points.point_inds))
         main.on_deselect(lambda trace, points, s=space: self.selection.clear(source=s))
@@ -362,6 +363,24 @@ class EmbeddingExplorer:
         self.table_html.value = (f"<b>{len(frame):,} selected</b> (showing {len(shown):,}, sorted by "
                                  f"{self.sort_dropdown.value}, {order})<div style='max-height:320px;overflow:auto'>"
                                  f"<table><tr>{head}</tr>{body}</table></div>")
+
+
+class _MapWidget(go.FigureWidget):
+    """A FigureWidget that accepts plotly.js's edits of a drawn box or lasso.
+
+    Dragging or resizing a selection sends ``{"selections[0].x1": ...}``, which plotly.py
+    rejects; :func:`merge_selection_edits` turns it into a whole ``selections`` list first.
+    """
+
+    @traitlets.observe("_js2py_relayout")
+    def _handler_js2py_relayout(self, change):
+        msg = change["new"]
+        if msg and msg.get("relayout_data"):
+            shapes = self.layout.to_plotly_json().get("selections")
+            merged = merge_selection_edits(msg["relayout_data"], shapes)
+            if merged is not msg["relayout_data"]:
+                change = {**change, "new": {**msg, "relayout_data": merged}}
+        super()._handler_js2py_relayout(change)
 
 
 def _cell(value) -> str:

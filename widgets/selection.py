@@ -13,10 +13,12 @@ about another (no pairwise wiring). Rows are *positions* (``points.iloc``), not 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import traitlets
 
-__all__ = ["Selection", "points_in_selections"]
+__all__ = ["Selection", "points_in_selections", "merge_selection_edits"]
 
 
 def _as_rows(indices, n_rows):
@@ -134,8 +136,6 @@ def points_in_selections(x, y, selections) -> np.ndarray:
 
 def _path_vertices(path: str) -> np.ndarray:
     """Vertices of an SVG path made of M/L commands (plotly's lasso), shape (m, 2)."""
-    import re
-
     numbers = [float(v) for v in re.findall(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", path)]
     return np.asarray(numbers[: len(numbers) // 2 * 2], dtype=float).reshape(-1, 2)
 
@@ -151,3 +151,25 @@ def _in_polygon(x, y, vertices) -> np.ndarray:
             x_at = xa + (y - ya) * (xb - xa) / (yb - ya)
         inside ^= crosses & (x < x_at)
     return inside
+
+
+_EDIT = re.compile(r"^selections\[(\d+)\]\.(\w+)$")
+
+
+def merge_selection_edits(relayout_data: dict, selections) -> dict:
+    """Turn plotly.js's edits of a drawn box (``{"selections[0].x1": v}``) into a whole list.
+
+    plotly.js sends such paths when a box or lasso is dragged or resized; plotly.py's
+    ``FigureWidget`` rejects them ("Invalid property path"), so they are merged into the
+    current ``selections`` (the layout's list of dicts) and sent on as ``{"selections": [...]}``.
+    Other keys are returned unchanged; data without such paths is returned as is.
+    """
+    edits = {k: v for k, v in relayout_data.items() if _EDIT.match(k)}
+    if not edits:
+        return relayout_data
+    shapes = [dict(s) for s in selections or ()]
+    for key, value in edits.items():
+        i, attr = _EDIT.match(key).groups()
+        if int(i) < len(shapes):
+            shapes[int(i)][attr] = value
+    return {**{k: v for k, v in relayout_data.items() if k not in edits}, "selections": shapes}

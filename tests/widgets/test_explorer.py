@@ -287,3 +287,26 @@ def test_source_colour_modes_need_their_column(explorer):
     assert "labelled_by" not in explorer.color_dropdown.options
     with pytest.raises(ValueError, match="labelled_by"):
         explorer.recolor("labelled_by")
+
+
+def test_dragging_or_resizing_a_drawn_box_updates_the_selection(explorer, points):
+    # plotly.js sends edits of a drawn box as paths ("selections[0].x1"), which plotly.py
+    # alone rejects with "Invalid property path"
+    x, y = points["umap_weak_x"].to_numpy(), points["umap_weak_y"].to_numpy()
+    med = float(np.median(x))
+    relayout(explorer.figures["weak"], [{"type": "rect", "x0": -1e9, "x1": med, "y0": -1e9, "y1": 1e9}])
+    assert explorer.selection.get().tolist() == np.flatnonzero(x <= med).tolist()
+    q = float(np.quantile(x, 0.25))
+    explorer.figures["weak"]._js2py_relayout = {"relayout_data": {"selections[0].x1": q}, "source_view_id": "t"}
+    assert explorer.selection.get().tolist() == np.flatnonzero(x <= q).tolist()
+    assert explorer.figures["weak"].layout.to_plotly_json()["selections"][0]["x1"] == q
+
+
+def test_merge_selection_edits_leaves_other_relayouts_alone():
+    from widgets.selection import merge_selection_edits
+
+    data = {"xaxis.range[0]": 1}
+    assert merge_selection_edits(data, []) is data
+    merged = merge_selection_edits({"selections[1].y0": 5, "dragmode": "lasso"},
+                                   [{"x0": 0}, {"x0": 1, "y0": 2}])
+    assert merged == {"dragmode": "lasso", "selections": [{"x0": 0}, {"x0": 1, "y0": 5}]}
