@@ -295,11 +295,11 @@ class EmbeddingExplorer:
         rows = change["new"]
         pos = self._pos[rows]
         shown = None if rows.size == 0 else pos[pos >= 0].astype(np.int32)
-        for space, fig in self.figures.items():
+        for fig in self.figures.values():
+            # A box left in the other map stays drawn: removing it from here makes plotly.js emit a
+            # deselect there, which would clear the new selection (seen in the browser test).
             with fig.batch_update():
                 fig.data[0].selectedpoints = shown
-            if self.selection.source != space and fig.layout.to_plotly_json().get("selections"):
-                fig.plotly_relayout({"selections": []})  # a box drawn here no longer describes the selection
         self._render_panels()
 
     def show_neighbors(self, row: int) -> None:
