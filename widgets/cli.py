@@ -37,21 +37,27 @@ DEFAULTS = {
 }
 
 
+def _add_data_and_pair(parser) -> None:
+    """The dataset and weak/strong model options shared by ``run``, ``compare`` and ``embed``."""
+    parser.add_argument("--dataset", default=DEFAULTS["dataset"],
+                        help="dataset name (see `w2s datasets`) or a .csv/.parquet path")
+    parser.add_argument("--classes", default=DEFAULTS["classes"],
+                        help="comma-separated class subset (tweets); empty for all classes")
+    parser.add_argument("--max-per-class", type=int, default=DEFAULTS["max_per_class"],
+                        help="balanced sample of at most this many examples per class (0 = all)")
+    parser.add_argument("--text-column", default="text", help="text column of a CSV/parquet dataset")
+    parser.add_argument("--label-column", default="label", help="label column of a CSV/parquet dataset")
+    parser.add_argument("--weak", default=DEFAULTS["weak"], help="weak encoder: hub id or local folder")
+    parser.add_argument("--strong", default=DEFAULTS["strong"], help="strong encoder: hub id or local folder")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``w2s`` (sub-commands ``run``, ``datasets``, ``models``)."""
+    """The argument parser of ``w2s`` (sub-commands ``run``, ``compare``, ``embed``, ``datasets``, ``models``)."""
     parser = argparse.ArgumentParser(prog="w2s", description="Weak-to-strong generalization workbench.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run one weak-to-strong experiment and write a report")
-    run.add_argument("--dataset", default=DEFAULTS["dataset"], help="dataset name (see `w2s datasets`) or a .csv/.parquet path")
-    run.add_argument("--classes", default=DEFAULTS["classes"],
-                     help="comma-separated class subset (tweets); empty for all classes")
-    run.add_argument("--max-per-class", type=int, default=DEFAULTS["max_per_class"],
-                     help="balanced sample of at most this many examples per class (0 = all)")
-    run.add_argument("--text-column", default="text", help="text column of a CSV/parquet dataset")
-    run.add_argument("--label-column", default="label", help="label column of a CSV/parquet dataset")
-    run.add_argument("--weak", default=DEFAULTS["weak"], help="weak encoder: hub id or local folder")
-    run.add_argument("--strong", default=DEFAULTS["strong"], help="strong encoder: hub id or local folder")
+    _add_data_and_pair(run)
     run.add_argument("--teacher", default=DEFAULTS["teacher"], choices=("probe", "rules"))
     run.add_argument("--rule", action="append", default=[], metavar="PATTERN=LABEL",
                      help="labeling rule for --teacher rules (repeatable), e.g. --rule 'great=positive'")
@@ -67,13 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
     cmp = sub.add_parser("compare", help="plain Burns vs the W2S methods of workbench.methods, one table")
-    cmp.add_argument("--dataset", default=DEFAULTS["dataset"])
-    cmp.add_argument("--classes", default=DEFAULTS["classes"])
-    cmp.add_argument("--max-per-class", type=int, default=DEFAULTS["max_per_class"])
-    cmp.add_argument("--text-column", default="text")
-    cmp.add_argument("--label-column", default="label")
-    cmp.add_argument("--weak", default=DEFAULTS["weak"])
-    cmp.add_argument("--strong", default=DEFAULTS["strong"])
+    _add_data_and_pair(cmp)
     cmp.add_argument("--extra-weak", action="append", default=[],
                      help="another weak encoder for the RAVEN ensemble (repeatable); default all-MiniLM-L6-v2")
     cmp.add_argument("--methods", default="plain,raven,ensemw2s,selective,filtered")
@@ -83,13 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--out", default=None, help="also write the table as CSV here")
 
     emb = sub.add_parser("embed", help="fill the embedding cache (locally or on a Ray cluster); print its folders")
-    emb.add_argument("--dataset", default=DEFAULTS["dataset"])
-    emb.add_argument("--classes", default=DEFAULTS["classes"])
-    emb.add_argument("--max-per-class", type=int, default=DEFAULTS["max_per_class"])
-    emb.add_argument("--text-column", default="text")
-    emb.add_argument("--label-column", default="label")
-    emb.add_argument("--weak", default=DEFAULTS["weak"])
-    emb.add_argument("--strong", default=DEFAULTS["strong"])
+    _add_data_and_pair(emb)
     emb.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     emb.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     emb.add_argument("--engine", default="local", choices=("local", "ray"),

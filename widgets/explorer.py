@@ -105,7 +105,7 @@ class EmbeddingExplorer:
         self._pos[self._rows] = np.arange(len(self._rows))
         self._coords, self._projection = self._initial_coords(coords, projection)
         self._slots = max(len(self.label_names) + 1, len(F.CATEGORY_COLORS), 2,
-                          *(len(F.color_groups(self.points, c)[1]) for c in F.SOURCE_COLUMNS
+                          *(self.points[c].nunique(dropna=False) for c in F.SOURCE_COLUMNS
                             if c in self.points.columns))
         self._groups = F.color_groups(self.points, color_by, label_names=self.label_names)  # cached for the panels
         hover = F.hover_text(self.points, label_names=self.label_names)
