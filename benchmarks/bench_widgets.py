@@ -43,8 +43,8 @@ def make_points(n: int, *, k: int = 2, seed: int = 0) -> pd.DataFrame:
     student = np.where(rng.random(n) < 0.85, gold, 1 - gold)
     t_label = np.where(covered, teacher, -1)
     t_ok, s_ok = teacher == gold, student == gold
-    cat = np.where(t_ok, np.where(s_ok, "teacher_correct", "corrupted"), np.where(s_ok, "corrected", "teacher_wrong"))
-    cat = np.where(covered, cat, np.where(s_ok, "uncovered_correct", "uncovered_wrong")).astype(object)
+    cat = np.where(t_ok, np.where(s_ok, "both_right", "corrupted"), np.where(s_ok, "corrected", "copied"))
+    cat = np.where(covered, cat, np.where(s_ok, "uncovered_right", "uncovered_wrong")).astype(object)
     words = np.array("the movie was great awful fine really not so bad good love hate day night".split())
     texts = [" ".join(words[rng.integers(0, len(words), 18)]) for _ in range(n)]
     xy = rng.normal(size=(n, 4)) + gold[:, None] * 3

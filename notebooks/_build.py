@@ -96,8 +96,8 @@ Workbench(exp)""",
 """md:# 02 · Pseudolabel correction: which teacher errors does the student fix?
 
 **Goal.** Separate the student's test predictions into the four covered categories of
-Lang et al. (2024): `teacher_correct`, `corrected` (teacher wrong, student right),
-`teacher_wrong` (both wrong: the error was copied) and `corrupted` (teacher right, student
+Lang et al. (2024): `both_right`, `corrected` (teacher wrong, student right),
+`copied` (both wrong: the error was copied) and `corrupted` (teacher right, student
 wrong). See why a point was corrected from its neighbours, how training choices change
 correction, and a case where weak-to-strong fails.""",
 SETUP,
@@ -142,7 +142,7 @@ for name, options in settings.items():
     e = Experiment(tweets, pair, n_gold=200, seed=0, **options)
     r = e.embed(progress=False).run(projection=None, progress=False)
     rows.append({"setting": name, **{k: r.metrics[k] for k in ("student_acc", "pgr", "student_teacher_agreement")},
-                 **{k: v for k, v in r.category_counts().items() if k in ("corrected", "teacher_wrong")}})
+                 **{k: v for k, v in r.category_counts().items() if k in ("corrected", "copied")}})
 table = pd.DataFrame(rows).set_index("setting").round(3)
 table""",
 """md:### When weak-to-strong fails

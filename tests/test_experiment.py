@@ -50,7 +50,7 @@ def test_categories_follow_the_definitions(result):
     cat = pts["category"].to_numpy()
     assert (cat[covered & ~t_right & s_right] == "corrected").all()
     assert (cat[covered & t_right & ~s_right] == "corrupted").all()
-    assert (cat[~covered & s_right] == "uncovered_correct").all()
+    assert (cat[~covered & s_right] == "uncovered_right").all()
 
 
 def test_metrics_agree_with_the_table(result):

@@ -121,8 +121,8 @@ def test_point_categories_and_lang_alpha():
     covered = teacher >= 0
     student = np.array([0, 0, 0, 0, 0, 0])
     cats = M.point_categories(gold, teacher, covered, student)
-    assert cats.tolist() == ["teacher_correct", "corrected", "corrupted", "teacher_wrong",
-                             "uncovered_correct", "uncovered_wrong"]
+    assert cats.tolist() == ["both_right", "corrected", "corrupted", "copied",
+                             "uncovered_right", "uncovered_wrong"]
     assert M.category_counts(cats)["corrected"] == 1
     np.testing.assert_allclose(M.lang_alpha(gold, teacher, covered, n_classes=2), [0.5, 0.5])
     table = M.lang_set_accuracies(gold, teacher, covered, student, n_classes=2)

@@ -43,8 +43,8 @@ SPACES = ("weak", "strong")
 
 #: Fixed colours of the W2S categories (same in every view and the report).
 CATEGORY_COLORS = {
-    "teacher_correct": "#9ecae1", "teacher_wrong": "#ff7f0e", "corrected": "#2ca02c",
-    "corrupted": "#d62728", "uncovered_correct": "#98df8a", "uncovered_wrong": "#e377c2",
+    "both_right": "#9ecae1", "copied": "#ff7f0e", "corrected": "#2ca02c",
+    "corrupted": "#d62728", "uncovered_right": "#98df8a", "uncovered_wrong": "#e377c2",
 }
 _LABEL_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
                  "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")

@@ -87,8 +87,8 @@ def final_metrics(y, proba: dict, covered, splits, *, p_true=None, seed: int = 0
     out.update({f"n_{name}": int(len(getattr(splits, name))) for name in
                 ("weak_train", "student_train", "val", "test")})
     cats = M.point_categories(yt, np.where(cov_t, t_labels, -1), cov_t, pred["student"])
-    for name in ("corrected", "corrupted", "teacher_wrong", "teacher_correct",
-                 "uncovered_correct", "uncovered_wrong"):
+    for name in ("corrected", "corrupted", "copied", "both_right",
+                 "uncovered_right", "uncovered_wrong"):
         out[f"n_{name}_test"] = int(np.sum(cats == name))
     return out
 

@@ -32,7 +32,7 @@ __all__ = [
     "lang_alpha", "lang_set_accuracies", "ece", "mce", "brier", "reliability_curve", "one_hot",
 ]
 
-CATEGORIES = ("teacher_correct", "teacher_wrong", "corrected", "corrupted", "uncovered_correct", "uncovered_wrong")
+CATEGORIES = ("both_right", "copied", "corrected", "corrupted", "uncovered_right", "uncovered_wrong")
 _EPS = 1e-12
 
 
@@ -149,21 +149,21 @@ def gain_xent(p_w, p_sw, y, *, eps: float = _EPS) -> float:
 def point_categories(gold, teacher, covered, student) -> np.ndarray:
     """Per-point W2S category, shape (n,), dtype object (values in ``CATEGORIES``).
 
-    covered & teacher right & student right -> teacher_correct;
+    covered & teacher right & student right -> both_right;
     covered & teacher right & student wrong -> corrupted;
     covered & teacher wrong & student right -> corrected;
-    covered & teacher wrong & student wrong -> teacher_wrong;
-    uncovered -> uncovered_correct / uncovered_wrong by the student.
+    covered & teacher wrong & student wrong -> copied;
+    uncovered -> uncovered_right / uncovered_wrong by the student.
     """
     gold, teacher, student = (np.asarray(a) for a in (gold, teacher, student))
     covered = np.asarray(covered, dtype=bool)
     check_same_length(gold=gold, teacher=teacher, covered=covered, student=student)
     t_ok, s_ok = teacher == gold, student == gold
-    out = np.where(s_ok, "uncovered_correct", "uncovered_wrong").astype(object)
-    out[covered & t_ok & s_ok] = "teacher_correct"
+    out = np.where(s_ok, "uncovered_right", "uncovered_wrong").astype(object)
+    out[covered & t_ok & s_ok] = "both_right"
     out[covered & t_ok & ~s_ok] = "corrupted"
     out[covered & ~t_ok & s_ok] = "corrected"
-    out[covered & ~t_ok & ~s_ok] = "teacher_wrong"
+    out[covered & ~t_ok & ~s_ok] = "copied"
     return out
 
 

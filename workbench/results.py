@@ -31,8 +31,8 @@ POINT_COLUMNS = (
 
 #: The W2S categories of ``points["category"]``.
 CATEGORIES = (
-    "teacher_correct", "teacher_wrong", "corrected", "corrupted",
-    "uncovered_correct", "uncovered_wrong",
+    "both_right", "copied", "corrected", "corrupted",
+    "uncovered_right", "uncovered_wrong",
 )
 
 _ROLES = ("weak", "ceiling", "student")
