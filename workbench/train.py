@@ -44,6 +44,9 @@ class EpochRecord:
     metrics : dict of str to float
         Filled by the trainer (losses) and the Experiment (accuracy, misfit, gain, ECE, PGR ...).
     role : {"weak", "student", "ceiling"}
+    extra : dict
+        Anything else a student reports per epoch (e.g. a fine-tuned student's
+        re-embedded sample); not JSON-saved unless it is a plain number or list.
     """
 
     epoch: int
@@ -53,6 +56,7 @@ class EpochRecord:
     proba: np.ndarray | None
     metrics: dict = field(default_factory=dict)
     role: str = "student"
+    extra: dict = field(default_factory=dict)
 
 
 def logconf_weight(step_frac: float, *, aux_weight: float = 0.5, warmup_frac: float = 0.1) -> float:
