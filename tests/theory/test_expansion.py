@@ -221,6 +221,12 @@ def test_retrains_use_80_percent_of_the_pool_and_are_never_measured_on_their_tra
     # measured on held-out rows only, so the rows made wrong on purpose never show up
     assert (table["err_S"] == 0).all() and (table["err_T"] == 0).all()
     assert table[["n_good", "n_bad", "n_T"]].to_numpy().sum() == heldout.sum()
+    # trainable narrows the pool further (e.g. to the student-train split)
+    calls.clear()
+    trainable = _mask(n, range(20, 80))
+    expansion_table(gold, teacher, covered, X, fit_predict, heldout=heldout, trainable=trainable, k=3,
+                    metric="euclidean", n_runs=2)
+    assert all(t.min() >= 20 and t.max() < 40 and len(t) == 16 for t in calls)
 
 
 def test_retrain_predictions_passes_the_rest_of_the_pool_as_validation():

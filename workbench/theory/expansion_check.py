@@ -163,7 +163,8 @@ def measure_table(gold, teacher, covered, predictions, graph, *, q: float = 0.0,
     return pd.DataFrame(rows)
 
 
-def expansion_table(gold, teacher, covered, X_repr, fit_predict, *, heldout, k: int = 10, metric: str = "cosine",
+def expansion_table(gold, teacher, covered, X_repr, fit_predict, *, heldout, trainable=None, k: int = 10,
+                    metric: str = "cosine",
                     n_runs: int = 5, frac: float = 0.8, q: float = 0.0, eta: float = 0.0, seed: int = 0,
                     with_validation: bool = False, include_not_robust: bool = True, label_names=None) -> pd.DataFrame:
     """Lang et al.'s expansion check and bounds per gold class (the columns of Tables 1 and 4).
@@ -178,7 +179,10 @@ def expansion_table(gold, teacher, covered, X_repr, fit_predict, *, heldout, k: 
     fit_predict : callable(train_index) -> (n,) labels
         Trains a fresh student on those rows' teacher labels, predicts every row.
     heldout : bool ndarray (n,), keyword-only
-        Rows to measure on; runs train on random ``frac`` subsets of ``covered & ~heldout``.
+        Rows to measure on (the paper's test sample).
+    trainable : bool ndarray (n,), keyword-only, optional
+        Rows a run may train on (e.g. the student-train split); runs train on random ``frac``
+        subsets of ``covered & trainable & ~heldout``. Default: every row outside ``heldout``.
 
     Returns
     -------
@@ -191,12 +195,13 @@ def expansion_table(gold, teacher, covered, X_repr, fit_predict, *, heldout, k: 
     gold, teacher = np.asarray(gold), np.asarray(teacher)
     covered = np.asarray(covered, dtype=bool)
     heldout = np.asarray(heldout, dtype=bool)
+    trainable = np.ones(len(heldout), bool) if trainable is None else np.asarray(trainable, dtype=bool)
     X_repr = check_matrix(X_repr, name="X_repr")
-    if not (len(gold) == len(teacher) == len(covered) == len(heldout) == len(X_repr)):
-        raise ValueError("gold, teacher, covered, heldout and X_repr need one entry per row (same length).")
+    if not (len(gold) == len(teacher) == len(covered) == len(heldout) == len(trainable) == len(X_repr)):
+        raise ValueError("gold, teacher, covered, heldout, trainable and X_repr need one entry per row (same length).")
     if heldout.sum() < 2:
         raise ValueError("heldout must mark at least 2 rows to measure on (rows no run trains on).")
-    _, preds = retrain_predictions(fit_predict, covered & ~heldout, n_runs=n_runs, frac=frac, seed=seed,
+    _, preds = retrain_predictions(fit_predict, covered & trainable & ~heldout, n_runs=n_runs, frac=frac, seed=seed,
                                    with_validation=with_validation)
     graph = knn_graph(X_repr[heldout], k=min(k, int(heldout.sum()) - 1), metric=metric)
     return measure_table(gold[heldout], teacher[heldout], covered[heldout], [p[heldout] for p in preds], graph,
