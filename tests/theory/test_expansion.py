@@ -248,6 +248,8 @@ def test_expansion_table_input_errors():
         expansion_table(y, y, np.ones(6, bool), X, lambda t: np.zeros(3, int), heldout=_mask(6, [4, 5]))
     with pytest.raises(ValueError, match="same length"):
         expansion_table(y, y[:5], np.ones(6, bool), X, lambda t: y, heldout=_mask(6, [4, 5]))
+    with pytest.raises(ValueError, match="predictions is empty"):
+        measure_table(y, y, np.ones(6, bool), [], _graph(6, [(0, 1)]))
     with pytest.raises(ValueError, match="training pool"):
         expansion_table(y, y, _mask(6, [4, 5]), X, lambda t: y, heldout=_mask(6, [4, 5]))
 

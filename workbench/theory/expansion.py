@@ -206,7 +206,8 @@ def theoremB1_bound(alpha, p_not_robust, err_vs_teacher, c) -> float:
 def theoremB2_bound(alpha, p_not_robust_T, err_vs_teacher_S, c1, c2, q) -> float:
     """Theorem B.2 (Theorem 4.2 with separate expansions; the paper's Table 4):
 
-    err(f, y|T_i) ≤ (1 + α/(c/c̄ − 2α))·P(¬R_η(f)|T_i) + max(q, (err(f, ỹ|S_i) − c2·α)/(c1 − (c1 + c2)α)),
+    err(f, y|T_i) ≤ (1 + α/(c/c̄ − 2α))·P(¬R_η(f)|T_i)
+                    + max(q, (err(f, ỹ|S_i) − c2·α)/(c1 − (c1 + c2)α)),
     c1: M(T_i, F) on (S_i^good, T_i); c2: M'(T_i, F) on (S_i^bad, T_i); c = min, c̄ = max.
     Hypothesis: err(f, ỹ|S_i) + P(¬R_η(f)|T_i) < c1(1 − q − α). NaN where a denominator is <= 0.
     """
@@ -220,7 +221,8 @@ def theoremB2_bound(alpha, p_not_robust_T, err_vs_teacher_S, c1, c2, q) -> float
 
 
 def theorem42_bound(alpha, p_not_robust_T, err_vs_teacher_S, c, q) -> float:
-    """Theorem 4.2: err(f, y|T_i) ≤ (1 + α/(1−2α))·P(¬R(f)|T_i) + max(q, (err(f, ỹ|S_i) − cα)/(c(1 − 2α))).
+    """Theorem 4.2: err(f, y|T_i) ≤ (1 + α/(1−2α))·P(¬R(f)|T_i)
+    + max(q, (err(f, ỹ|S_i) − cα)/(c(1 − 2α))).
 
     Hypothesis: err(f, ỹ|S_i) + P(¬R(f)|T_i) < c(1 − q − α).
     """
@@ -231,7 +233,8 @@ def theorem42_bound(alpha, p_not_robust_T, err_vs_teacher_S, c, q) -> float:
 
 
 def theoremB3_bound(alpha, p_not_robust_T, err_vs_teacher_S, c, q) -> float:
-    """Theorem B.3 (only T_i → S_i^good expansion): err(f, y|T_i) ≤ P(¬R_η(f)|T_i) + max(q, err(f, ỹ|S_i)/(c(1 − α)))."""
+    """Theorem B.3 (only T_i → S_i^good expansion):
+    err(f, y|T_i) ≤ P(¬R_η(f)|T_i) + max(q, err(f, ỹ|S_i)/(c(1 − α)))."""
     if not _valid_alpha(alpha) or not np.isfinite(c) or c <= 0:
         return float("nan")
     return float(p_not_robust_T + max(q, err_vs_teacher_S / (c * (1 - alpha))))

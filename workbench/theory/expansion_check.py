@@ -150,6 +150,8 @@ def measure_table(gold, teacher, covered, predictions, graph, *, q: float = 0.0,
     """
     gold, teacher = np.asarray(gold), np.asarray(teacher)
     covered = np.asarray(covered, dtype=bool)
+    if len(predictions) == 0:
+        raise ValueError("predictions is empty; pass one (m,) array of labels per retrained student.")
     rows = []
     for i in np.unique(gold):
         sets = class_sets(gold, teacher, covered, i)
@@ -159,7 +161,8 @@ def measure_table(gold, teacher, covered, predictions, graph, *, q: float = 0.0,
         rows.append({"class": label_names[i] if label_names is not None else int(i),
                      "n_good": int(sets["good"].sum()), "n_bad": int(sets["bad"].sum()), "n_T": int(sets["T"].sum()),
                      "alpha": alpha, **summary,
-                     "corrects": bool(summary["err_S"] < alpha), "bound_below_alpha": bool(summary["bound_B1"] < alpha)})
+                     "corrects": bool(summary["err_S"] < alpha),
+                     "bound_below_alpha": bool(summary["bound_B1"] < alpha)})
     return pd.DataFrame(rows)
 
 
