@@ -43,8 +43,8 @@ def embed_all(ds, cache):
 def run_dataset(key, *, seed=0, n_gold=200):
     from workbench import EmbeddingCache, load_dataset, make_splits
     from workbench.theory import expansion_table, misfit_gain_sweep, pair_matrix, representation_vs_pgr
-    from workbench.train import HeadTrainer
-    from workbench import metrics as M
+    from workbench.protocol import fit_probe, make_student
+    from workbench.teachers import least_confident
 
     spec = dict(DATASETS[key])
     ds = load_dataset(spec.pop("name"), seed=seed, **spec)
@@ -58,16 +58,18 @@ def run_dataset(key, *, seed=0, n_gold=200):
     # expansion table for the L3 probe teacher with mpnet as the student and representation
     t0 = time.perf_counter()
     y = ds.labels
-    probe = HeadTrainer(epochs=50, targets="hard", batch_size=64, seed=seed).fit(
-        feats["L3"][splits.weak_train], M.one_hot(y[splits.weak_train], ds.n_classes))
-    p_w = probe.predict_proba(feats["L3"])
-    covered = p_w.max(1) >= np.quantile(p_w.max(1), 0.3)  # abstain on the 30% least confident
-    train = splits.student_train[covered[splits.student_train]]
-    student = HeadTrainer(epochs=30, seed=seed).fit(feats["mpnet"][train], p_w[train])
-    pred = student.predict(feats["mpnet"])
-    rows = splits.student_train
-    table = expansion_table(y[rows], p_w[rows].argmax(1), covered[rows], pred[rows], feats["mpnet"][rows], k=10,
-                            label_names=ds.label_names)
+    p_w = fit_probe(feats["L3"], y, splits.weak_train, n_classes=ds.n_classes, seed=seed).predict_proba(feats["L3"])
+    covered = ~least_confident(p_w.max(1), 0.3)  # abstain on the 30% least confident
+    heldout = np.zeros(len(y), bool)
+    heldout[splits.test] = True
+    trainable = np.zeros(len(y), bool)
+    trainable[splits.student_train] = True
+
+    def fit_predict(train):
+        return make_student(None, seed=seed).fit(feats["mpnet"][train], p_w[train]).predict(feats["mpnet"])
+
+    table = expansion_table(y, p_w.argmax(1), covered, feats["mpnet"], fit_predict, heldout=heldout,
+                            trainable=trainable, k=10, label_names=ds.label_names)
     expansion_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     matrix = pair_matrix(ds, feats, n_gold=n_gold, seed=seed)

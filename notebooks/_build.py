@@ -23,6 +23,7 @@ STRONG = "sentence-transformers/all-mpnet-base-v2"
 PER_CLASS = 1500
 SEEDS = range(3) if SMALL else range(5)
 from workbench import load_dataset, EncoderPair, Experiment
+from workbench.defaults import ABSTAIN_SHARE   # the default teacher abstains on its least confident share
 tweets = load_dataset("tweets", classes=("negative", "positive"), max_per_class=PER_CLASS)
 pair = EncoderPair(weak=WEAK, strong=STRONG)
 tweets'''
@@ -51,46 +52,74 @@ The protocol: a **weak** model (a linear probe on small-encoder embeddings) is t
 few gold labels; it labels the rest of the training data (*pseudolabels*); a **strong**
 student (a linear head on a bigger encoder's embeddings) is trained on those pseudolabels
 only. The **ceiling** is the same strong head trained on gold labels.
-PGR = (student − weak) / (ceiling − weak): 0 means the student only copies its teacher,
-1 means it is as good as if it had gold labels.""",
+
+Glossary (the same words appear in the tables, the maps and `docs/science.md`):
+
+* **coverage** — the share of points the teacher labels. As in Lang et al. (2024), our
+  default teacher *abstains* on the `ABSTAIN_SHARE` of points it is least sure about; those
+  points are **uncovered** and the student never trains on them.
+* **weak accuracy** (`weak_acc`) — the teacher's accuracy on the points it covers;
+  the **whole-set weak baseline** (`weak_acc_all`) scores each abstention at chance (1/2 here).
+* **PGR** = (student − weak baseline) / (ceiling − weak baseline): 0 means the student only
+  copies its teacher, 1 means it is as good as if it had gold labels; undefined (NaN) when
+  the ceiling is not at least one point above the weak baseline.""",
 SETUP,
-"""md:Embedding runs once per (model, dataset) and is cached on disk: run the cell twice and
-the second time is instant.""",
-"""exp = Experiment(tweets, pair, teacher="probe", n_gold=200, seed=0)
+"""md:Embedding runs once per (model, dataset) and is cached on disk: run the next cell twice
+and the second time is instant.""",
+"""exp = Experiment(tweets, pair, teacher="probe", n_gold=200, seed=0, abstain_share=ABSTAIN_SHARE)
 exp.embed()
 result = exp.run()
 print(result.summary())""",
 """md:`result.metrics` is a flat dictionary (also written as JSON by `w2s run`);
-`result.points` has one row per tweet: gold label, teacher label and confidence, student
-label, ceiling label and the W2S *category* of the point.""",
+`result.points` has one row per tweet: gold label, teacher label (−1 = abstained) and
+confidence, student label, ceiling label and the W2S *category* of the point.""",
 """m = result.metrics
-{k: round(m[k], 3) for k in ("weak_acc", "student_acc", "ceiling_acc", "pgr", "pgr_ci_low", "pgr_ci_high")}""",
+{k: round(m[k], 3) for k in ("teacher_coverage", "weak_acc", "weak_acc_all", "student_acc", "ceiling_acc",
+                             "pgr", "pgr_ci_low", "pgr_ci_high", "student_acc_uncovered", "chance_acc")}""",
+"""md:Each number next to its baseline: the student's accuracy on the points the teacher never
+labelled (`student_acc_uncovered`) against chance (`chance_acc`), and the student's overall
+accuracy against the whole-set weak baseline.""",
+"""print(f"uncovered test points: student {m['student_acc_uncovered']:.3f} vs chance {m['chance_acc']:.2f}")
+print(f"all test points: student {m['student_acc']:.3f} vs weak baseline {m['weak_acc_all']:.3f} "
+      f"(teacher {m['weak_acc']:.3f} on the {m['teacher_coverage']:.0%} it covers)")
+assert m["student_acc_uncovered"] > m["chance_acc"] + 0.1, "coverage expansion: well above chance where the teacher abstained"
+""",
 """result.points.head()""",
 """md:One run is one draw: PGR moves with the random split and the gold sample (its CI is
 wide). Repeating over seeds shows the effect honestly.""",
 """import pandas as pd
-runs = pd.DataFrame([Experiment(tweets, pair, n_gold=200, seed=s).embed(progress=False)
+runs = pd.DataFrame([Experiment(tweets, pair, n_gold=200, seed=s, abstain_share=ABSTAIN_SHARE).embed(progress=False)
                      .run(projection=None, progress=False).metrics for s in SEEDS])
-runs[["weak_acc", "student_acc", "ceiling_acc", "pgr", "pgr_ci_low", "pgr_ci_high"]].round(3)""",
+runs[["teacher_coverage", "weak_acc", "weak_acc_all", "student_acc", "ceiling_acc", "pgr", "pgr_ci_low",
+      "pgr_ci_high"]].round(3)""",
 """# The claims of this notebook, checked:
-assert (runs.ceiling_acc > runs.weak_acc).all(), "the strong encoder carries more signal than the weak one"
+assert (runs.ceiling_acc > runs.weak_acc_all).all(), "the strong encoder carries more signal than the weak one"
 assert m["pgr_ci_low"] <= m["pgr"] <= m["pgr_ci_high"]
-assert runs.student_acc.mean() > runs.weak_acc.mean(), "on average over seeds the student beats its teacher"
+assert runs.student_acc.mean() > runs.weak_acc_all.mean(), "on average over seeds the student beats its teacher"
 print(f"mean PGR over {len(runs)} seeds: {runs.pgr.mean():.2f} (min {runs.pgr.min():.2f}, max {runs.pgr.max():.2f})")
 """,
 """md:## The workbench
-Colour the two maps by category, lasso a group of points and look at the table; click a
-point to see its nearest neighbours in weak and strong space.""",
+The maps show the **test** split by default (where the numbers above are measured). Colour
+them by category — *corrected* (teacher wrong, student right), *copied* (both wrong),
+*corrupted* (teacher right, student wrong), *both_right*, and *uncovered_right/_wrong* for
+points the teacher abstained on — lasso a group of points and read the table; click a point
+to see its nearest neighbours in weak and strong space.""",
 """from widgets import Workbench
 Workbench(exp)""",
 """md:## Exercises
 1. Re-run with `n_gold=40`. What happens to the teacher's accuracy and to PGR?
-""" + answer("The teacher gets worse (fewer gold labels); the student usually still gains over it, "
-             "but PGR's confidence interval widens — with few test points and a small gap, PGR is noisy.") + """
+""" + answer("Run it and compare with the table above: fewer gold labels usually make a weaker teacher; "
+             "whether PGR rises or falls varies with the seed, and its interval widens — with few test "
+             "points and a small gap, PGR is noisy.") + """
 
-2. Why is PGR undefined (NaN) when the ceiling and the teacher have the same accuracy?
-""" + answer("PGR divides by ceiling − weak; with no gap there is nothing to recover, and the "
-             "workbench returns NaN instead of a huge meaningless number."),
+2. Set `abstain_share=None` (full coverage). Which numbers change, and why does `student_acc_uncovered` become NaN?
+""" + answer("Every point is covered, so there are no uncovered points to score, the two weak accuracies "
+             "coincide, and the student trains on the teacher's least confident labels too.") + """
+
+3. Why is PGR undefined (NaN) when the ceiling is not above the teacher?
+""" + answer("PGR divides by ceiling − weak; with no gap there is nothing to recover, and with a "
+             "ceiling below the teacher the ratio would call a student that got worse a success. The "
+             "workbench returns NaN (and the flag `pgr_inverted_pair`) instead."),
 ],
 "02_pseudolabel_correction": [
 """md:# 02 · Pseudolabel correction: which teacher errors does the student fix?
@@ -180,56 +209,111 @@ assert sum(pgr_many) / len(pgr_many) < sum(pgr_few) / len(pgr_few), "with a stro
 "03_coverage_expansion": [
 """md:# 03 · Coverage expansion: learning where the teacher abstains
 
-**Goal.** Let the teacher abstain (Lang et al. 2024): either a confidence threshold on the
-weak probe or keyword rules. The student is trained only on covered points, yet it labels
-the uncovered ones — how well? And does the data *expand* (do uncovered points have
-covered neighbours)?""",
+**Goal.** Let the teacher abstain (Lang et al. 2024): either on its least confident points or
+with keyword rules. The student is trained only on covered points, yet it labels the
+uncovered ones — how well? And does the data *expand*?
+
+Symbols (Lang et al., Section 3; `docs/science.md` and `docs/science_expansion.md` quote the paper):
+
+* **S** — the *covered* points (the teacher gives a label); **T** — the *uncovered* ones.
+  S_i, T_i — those whose gold class is i.
+* **S_i^good / S_i^bad** — covered points of class i the teacher labels right / wrong;
+  **α_i** = P(S_i^bad | S_i), the teacher's error rate on S_i.
+* **N(U)** — the neighbourhood of a set U: U and its k nearest neighbours in the strong
+  embedding space (symmetrised: x and x′ are neighbours if either is among the other's k).
+* **R(f)** — the points where the student f is *robust*: it predicts the same label on all
+  their neighbours; **P(¬R)** is the share where it is not.
+* **ĉ** — the measured *expansion*: for the student's robust right answers U inside S_i^good,
+  ĉ = P(N(U) | S_i^bad) / P(U | S_i^good): how much of the teacher's mistakes their
+  neighbourhood reaches. Large ĉ lets the student correct the teacher.
+* **bound** — Theorem 4.1 / B.1: an upper bound on the student's error on S_i computed from
+  α_i, ĉ, P(¬R) and the student's disagreement with the teacher.""",
 SETUP,
-"""exp = Experiment(tweets, pair, n_gold=200, seed=0, abstain_below=0.8)
-result = exp.embed().run()
+"""exp = Experiment(tweets, pair, n_gold=200, seed=0, abstain_share=ABSTAIN_SHARE)
+result = exp.embed().run(projection="pca")
 m = result.metrics
-print(f"teacher coverage {m['teacher_coverage']:.2f}, teacher accuracy where it labels {m['teacher_acc_covered']:.3f}")
-print(f"student accuracy on uncovered test points {m['student_acc_uncovered']:.3f}")
+print(f"teacher coverage {m['teacher_coverage']:.2f}, teacher accuracy where it labels {m['weak_acc']:.3f}")
+print(f"uncovered test points: student {m['student_acc_uncovered']:.3f}, ceiling {m['ceiling_acc_uncovered']:.3f}, "
+      f"chance {m['chance_acc']:.2f}")
 assert 0 < m["teacher_coverage"] < 1
-assert m["student_acc_uncovered"] > 0.6, "above chance (0.5) on points the teacher never labelled"
+assert m["student_acc_uncovered"] > m["chance_acc"] + 0.1, "well above chance on points the teacher never labelled"
 """,
+"""md:Each number next to its baselines: on the uncovered points the teacher has nothing to say
+(chance, 0.5), and the gold-trained ceiling shows how well a strong head can do there. The
+teacher abstained exactly where it was least sure, so these are the hard points.
+
+The uncovered test points on the maps (`uncovered_right` / `uncovered_wrong`), next to the
+covered categories:""",
+"""from widgets import EmbeddingExplorer
+explorer = EmbeddingExplorer(result, color_by="category")
+explorer""",
+"""test = result.split("test")
+uncovered = test[~test.covered]
+print(uncovered.category.value_counts().to_dict())
+assert set(uncovered.category) <= {"uncovered_right", "uncovered_wrong"} and len(uncovered) > 0""",
 """md:### A rule teacher
 Lang et al.'s IMDb teacher labelled reviews containing *incredible* or *horrible*. On
 tweets we use a few sentiment words; most tweets match none and stay uncovered.""",
 """rules = [("love|great|awesome|thank(s| you)|happy|best", "positive"),
          ("hate|worst|awful|terrible|delayed|cancell?ed|rude", "negative")]
 rule_exp = Experiment(tweets, pair, teacher="rules", teacher_options={"rules": rules}, n_gold=20, seed=0)
-rule_result = rule_exp.embed(progress=False).run(progress=False)
+rule_result = rule_exp.embed(progress=False).run(projection=None, progress=False)
 rm = rule_result.metrics
-print(f"rule coverage {rm['teacher_coverage']:.2f}, rule accuracy where it fires {rm['teacher_acc_covered']:.3f}, "
-      f"student on uncovered {rm['student_acc_uncovered']:.3f}")
-assert rm["student_acc_uncovered"] > 0.55""",
-"""md:### Per-class table and the expansion estimate
-`lang_set_accuracies` gives α_i (the teacher's error rate on the covered points of class
-i), the student's error on S_i, and its accuracy on the good, bad and uncovered parts.
-`expansion_table` estimates expansion ĉ in the strong embedding space with a kNN
-neighbourhood and evaluates Theorem 4.1's bound (our operationalisation, see
-`workbench.theory.expansion`).""",
+print(f"rule coverage {rm['teacher_coverage']:.2f}, rule accuracy where it fires {rm['weak_acc']:.3f}, "
+      f"student on uncovered {rm['student_acc_uncovered']:.3f} (chance {rm['chance_acc']:.2f})")
+assert rm["student_acc_uncovered"] > rm["chance_acc"] + 0.05""",
+"""md:### Per-class table
+`lang_set_accuracies` gives per gold class: α_i, the student's error on S_i, and its accuracy
+on S_i^good, S_i^bad and T_i. *Pseudolabel correction* holds for class i when the student's
+error on S_i is below α_i.""",
 """from workbench import metrics as M
+lang = M.lang_set_accuracies(test.gold, test.teacher_label, test.covered, test.student_label, n_classes=2,
+                             label_names=result.label_names)
+lang.round(3)""",
+"""for _, row in lang.iterrows():
+    verdict = "corrects the teacher" if row.student_err_S < row.alpha else "does NOT correct the teacher"
+    print(f"class {row['class']}: teacher error α = {row.alpha:.3f}, student error on S = {row.student_err_S:.3f} "
+          f"-> the student {verdict} on this class")""",
+"""md:The two classes can differ: the printout above says, per class, whether the student's
+error on the covered points is below the teacher's (Lang et al. saw the same asymmetry on
+IMDb, their Table 4).
+
+### The expansion check (Lang et al., Section 5 and Appendix E)
+The paper's finite-data procedure: retrain the student 5 times on random 80% subsets of the
+covered training points, and measure ĉ, P(¬R) and the bounds on held-out (test) points.""",
+"""import numpy as np
+from workbench.protocol import make_student
 from workbench.theory import expansion_table
-pts = result.split("student_train")
-M.lang_set_accuracies(pts.gold, pts.teacher_label, pts.covered, pts.student_label, n_classes=2,
-                      label_names=result.label_names)""",
-"""rows = pts.index.to_numpy()
-table = expansion_table(pts.gold.to_numpy(), result.proba["teacher"][rows].argmax(1), pts.covered.to_numpy(),
-                        pts.student_label.to_numpy(), exp.X_strong_[rows], k=10, label_names=result.label_names)
-table.round(3)""",
+s, n = exp.splits_, len(tweets)
+heldout = np.zeros(n, bool); heldout[s.test] = True
+trainable = np.zeros(n, bool); trainable[s.student_train] = True
+def fit_predict(train):  # a fresh student (same head as the run's) on 80% of the covered student-train rows
+    head = make_student(exp.student, seed=0)
+    return head.fit(exp.X_strong_[train], result.proba["teacher"][train]).predict(exp.X_strong_)
+table = expansion_table(tweets.labels, result.proba["teacher"].argmax(1), result.points["covered"].to_numpy(),
+                        exp.X_strong_, fit_predict, heldout=heldout, trainable=trainable, k=10,
+                        label_names=result.label_names)
+table[["class", "alpha", "c_hat", "err_S", "P_not_R_S", "bound_41", "cond_41", "bound_B1", "cond_B1",
+       "corrects"]].round(3)""",
+"""assert (table.alpha < 0.5).all() and np.isfinite(table.c_hat).any()
+print("Theorem 4.1's conditions hold for:", list(table["class"][table.cond_41]) or "no class",
+      "| Theorem B.1's for:", list(table["class"][table.cond_B1]) or "no class")""",
 """from widgets.theory_figures import expansion_figure
 expansion_figure(table)""",
-"""md:## Exercises
-1. Raise `abstain_below` to 0.9. Coverage drops; what happens to accuracy on the uncovered points?
-""" + answer("Fewer, but more confident, training labels: the teacher's accuracy on covered points goes "
-             "up, and the student often still does well on the larger uncovered set — coverage expansion.") + """
+"""md:A bound is reported even where its theorem's conditions fail (the `cond_*` columns say
+which hold); a bound above α_i says nothing about correction on that class.
 
-2. Why does `c_cover` measure something different from `c_hat`?
-""" + answer("`c_hat` asks whether the teacher's mistakes are surrounded by correctly labelled points "
-             "(pseudolabel correction); `c_cover` whether uncovered points have covered neighbours "
-             "(coverage expansion)."),
+## Exercises
+1. Raise `abstain_share` to 0.5. Coverage drops; what happens to the teacher's accuracy on
+   covered points and to the student's accuracy on the uncovered ones?
+""" + answer("Run it: the teacher keeps only its most confident half, so its covered accuracy usually "
+             "rises; the uncovered set grows and now includes easier points, so compare "
+             "`student_acc_uncovered` with the printout above rather than assuming a direction.") + """
+
+2. Why is ĉ measured on held-out points and with retrained students?
+""" + answer("The paper's check asks about the student class, not one fitted student: retrains on random "
+             "subsets approximate the family F, and held-out points avoid measuring a student on points "
+             "it memorised."),
 ],
 "04_misfit_vs_gain": [
 """md:# 04 · Misfit vs gain (Charikar et al. 2024)
@@ -272,10 +356,15 @@ sweep.round(4)""",
 """import numpy as np
 assert np.isfinite(fits["sq"]["slope"]) and (sweep.gain_sq > -0.05).all()
 F.misfit_gain(sweep[["misfit_sq", "gain_sq"]].to_numpy(), kind="sq")""",
+"""largest_misfit = sweep.loc[sweep.misfit_sq.idxmax(), "teacher"]
+largest_gain = sweep.loc[sweep.gain_sq.idxmax(), "teacher"]
+print(f"largest misfit: {largest_misfit}; largest gain: {largest_gain}; "
+      f"slope {fits['sq']['slope']:.2f}, R² {fits['sq']['r2']:.2f} over {len(sweep)} teachers")""",
 """md:## Exercises
 1. Which teacher has the largest misfit, and is it also the one with the largest gain?
-""" + answer("Usually the weakest teacher: the student disagrees with it most and gains most — the "
-             "ordering predicted by gain ≈ misfit.") + """
+""" + answer("The cell above prints both from this run. When they are the same teacher and the fitted "
+             "slope is near 1, the data follow gain ≈ misfit; when they differ, look at how far the points "
+             "sit from the y = x line.") + """
 
 2. Why can gain fall below misfit on real data?
 """ + answer("The assumptions fail: the target is not exactly realisable by a linear head on frozen "

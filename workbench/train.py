@@ -441,13 +441,13 @@ class _LbfgsLoop:
 
     def __init__(self, trainer: HeadTrainer):
         self.t = trainer
-        self.opt = None
+        self.opt, self.converged, self.last_loss = None, False, float("nan")
         self.objective = None  # penalised objective after the last epoch
 
     def _new_optimizer(self):
         return torch.optim.LBFGS(self.t.model_.parameters(), lr=1.0, max_iter=self.t.iters_per_epoch,
-                                 history_size=20, tolerance_grad=1e-7, tolerance_change=1e-10,
-                                 line_search_fn="strong_wolfe")
+                                 max_eval=10 * self.t.iters_per_epoch, history_size=20, tolerance_grad=1e-7,
+                                 tolerance_change=1e-10, line_search_fn="strong_wolfe")
 
     def run_epoch(self, Xt, Yt, epoch) -> float:
         t, n = self.t, len(Xt)
@@ -456,9 +456,11 @@ class _LbfgsLoop:
         if alpha > 0:
             with torch.no_grad():
                 targets = _logconf_targets(t.model_(Xt), Yt, alpha)
-            self.opt = None  # a new objective: restart the curvature memory
+            self.opt, self.objective = None, None  # a new objective: restart the curvature memory
         if self.opt is None:
-            self.opt = self._new_optimizer()
+            self.opt, self.converged = self._new_optimizer(), False
+        if self.converged:  # the optimum is reached: later epochs only record it
+            return self.last_loss
         t.model_.train()
 
         def closure():
@@ -468,11 +470,17 @@ class _LbfgsLoop:
             loss.backward()
             return loss
 
+        before = self.opt.state[self.opt._params[0]].get("n_iter", 0)
         self.opt.step(closure)
-        t.n_iter_ = self.opt.state[self.opt._params[0]].get("n_iter", t.n_iter_)
+        done = self.opt.state[self.opt._params[0]].get("n_iter", 0)
+        t.n_iter_ += done - before
         with torch.no_grad():
             data_loss = float(xent_loss(t.model_(Xt), targets))
-            self.objective = data_loss + float(t._penalty(n))
+            objective = data_loss + float(t._penalty(n))
+        # converged: a whole epoch moved the objective by less than float32 can resolve
+        self.converged = self.objective is not None and abs(self.objective - objective) <= 1e-7 * max(1.0, objective)
+        self.objective = objective
+        self.last_loss = data_loss
         return data_loss
 
 
