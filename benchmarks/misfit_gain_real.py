@@ -18,7 +18,7 @@ DATASETS = {"tweets": dict(name="tweets", classes=("negative", "positive"), max_
             "bbc-news": dict(name="bbc-news"), "drug-reviews": dict(name="drug-reviews")}
 
 
-def projected_teachers(views: dict, dims=(2, 4, 8, 32), seed: int = 0) -> dict:
+def projected_teachers(views: dict, dims=(2, 4, 8, 16, 32, 64, 128), seed: int = 0) -> dict:
     """``{"L3 d=8": X @ R, ...}`` for every view and dimension, plus the full views."""
     rng = np.random.default_rng(seed)
     out = {}
