@@ -147,6 +147,54 @@ def test_abstaining_teacher_gives_uncovered_points(synth, tmp_path):
     assert np.isfinite(res.metrics["student_acc_uncovered"])
 
 
+def test_abstain_share_definitions_follow_the_docs(synth, tmp_path):
+    """weak_acc on covered test points, weak_acc_all with abstentions at chance, coverage on the same
+    split, agreement on covered points — recomputed here from the points table by hand."""
+    pair = EncoderPair(weak=synth.features["weak"], strong=synth.features["strong"])
+    res = Experiment(synth, pair, n_gold=40, seed=0, abstain_share=0.3,
+                     cache=_cache(tmp_path)).run(projection=None, progress=False)
+    test = res.split("test")
+    cov = test["covered"].to_numpy()
+    gold, teacher, student = (test[c].to_numpy() for c in ("gold", "teacher_label", "student_label"))
+    m = res.metrics
+    assert m["teacher_coverage"] == pytest.approx(cov.mean())
+    assert 0.6 < cov.mean() < 0.8, "about 30% of the rows are abstained on"
+    assert m["weak_acc"] == pytest.approx(np.mean(teacher[cov] == gold[cov]))
+    assert m["weak_acc_all"] == pytest.approx((np.sum(teacher[cov] == gold[cov]) + 0.5 * np.sum(~cov)) / len(cov))
+    assert m["student_teacher_agreement"] == pytest.approx(np.mean(student[cov] == teacher[cov]))
+    assert m["pgr"] == pytest.approx(M.pgr(m["weak_acc_all"], m["student_acc"], m["ceiling_acc"]), nan_ok=True)
+    assert m["student_acc_uncovered"] == pytest.approx(np.mean(student[~cov] == gold[~cov]))
+    assert (teacher[~cov] == -1).all() and m["chance_acc"] == 0.5
+    # the monitor's per-epoch metrics use the same definitions
+    last = res.history["student"][-1].metrics
+    assert last["weak_acc"] == pytest.approx(m["weak_acc"]) and last["weak_acc_all"] == pytest.approx(m["weak_acc_all"])
+
+
+def test_the_ceiling_does_not_follow_the_students_epochs(synth, tmp_path):
+    pair = EncoderPair(weak=synth.features["weak"], strong=synth.features["strong"])
+    short = Experiment(synth, pair, n_gold=40, seed=0, student={"epochs": 2}, cache=_cache(tmp_path))
+    long = Experiment(synth, pair, n_gold=40, seed=0, student={"epochs": 40}, cache=_cache(tmp_path))
+    a, b = (e.run(projection=None, progress=False) for e in (short, long))
+    assert len(a.history["student"]) == 2 and len(b.history["student"]) == 40
+    np.testing.assert_allclose(a.proba["ceiling"], b.proba["ceiling"])
+
+
+@pytest.mark.parametrize("bad, exc, match", [
+    (dict(teacher="prob"), ValueError, "unknown teacher 'prob'"),
+    (dict(student={"epoch": 5}), ValueError, r"unknown student option\(s\) \['epoch'\]"),
+    (dict(student={"epochs": 0}), ValueError, "epochs"),
+    (dict(student=[1, 2]), TypeError, "student must be"),
+    (dict(abstain_below=7), ValueError, "abstain_below must be in"),
+    (dict(abstain_share=1.0), ValueError, "abstain_share must be in"),
+    (dict(abstain_share="half"), TypeError, "abstain_share must be a number"),
+    (dict(teacher="rules"), ValueError, "needs teacher_options"),
+])
+def test_options_are_validated_in_the_constructor_before_any_embedding(synth, tmp_path, bad, exc, match):
+    pair = EncoderPair(weak=synth.features["weak"], strong=synth.features["strong"])
+    with pytest.raises(exc, match=match):
+        Experiment(synth, pair, n_gold=40, cache=_cache(tmp_path), **bad)
+
+
 @pytest.mark.parametrize("bad, match", [
     (dict(n_gold=10_000), "n_gold"),
     (dict(n_gold=0), "n_gold"),

@@ -75,10 +75,15 @@ class Result:
     def summary(self) -> str:
         """One readable paragraph of the headline numbers."""
         m = self.metrics
+        nan = float("nan")
+        coverage = m.get("teacher_coverage", nan)
+        weak = f"weak {_fmt(m['weak_acc'], 3)}"
+        if np.isfinite(coverage) and coverage < 1:
+            weak += f" on the {coverage:.0%} it covers (baseline {_fmt(m.get('weak_acc_all', nan), 3)}, abstain = chance)"
         return (
-            f"weak {m['weak_acc']:.3f} | student {m['student_acc']:.3f} | ceiling {m['ceiling_acc']:.3f} | "
+            f"{weak} | student {_fmt(m['student_acc'], 3)} | ceiling {_fmt(m['ceiling_acc'], 3)} | "
             f"PGR {_fmt(m['pgr'])} (95% CI {_fmt(m['pgr_ci_low'])} to {_fmt(m['pgr_ci_high'])}) | "
-            f"teacher coverage {m.get('teacher_coverage', float('nan')):.2f}"
+            f"teacher coverage {coverage:.2f}"
         )
 
     def __repr__(self) -> str:
@@ -209,5 +214,5 @@ def _nan_to_none(obj):
     return obj
 
 
-def _fmt(x) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:.2f}"
+def _fmt(x, digits: int = 2) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:.{digits}f}"

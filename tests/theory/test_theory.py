@@ -105,3 +105,13 @@ def test_pair_matrix_and_rank_correlation():
     table, rho, p = representation_vs_pgr(table, features, k=10)
     assert "rep_score" in table and (table["rep_score"] >= 0).all()
     assert -1 <= rho <= 1 or math.isnan(rho)
+
+
+def test_representation_score_does_not_change_when_features_are_rescaled():
+    """The ridge is relative to the spectrum: scaling either representation leaves the score alone
+    (an absolute ridge of 1e-3 made it depend on the units and saturate near 1)."""
+    rng = np.random.default_rng(4)
+    weak, strong = rng.normal(size=(120, 6)), rng.normal(size=(120, 9))
+    base = representation_score(weak, strong, k=5, ridge=0.1)
+    assert representation_score(100.0 * weak, 0.01 * strong, k=5, ridge=0.1) == pytest.approx(base, rel=1e-9)
+    assert 0 < base < 1
