@@ -8,8 +8,7 @@ import pytest
 from workbench.cache import EmbeddingCache
 from workbench.data import TextDataset
 from workbench.encoders import HFEncoder, hf
-from workbench.encoders.hf import (BF16_CPU_MODELS, BF16_MIN_COSINE, bf16_in_cpuinfo, cpu_has_bf16,
-                                   resolve_dtype)
+from workbench.encoders.hf import BF16_CPU_MODELS, BF16_MIN_COSINE, bf16_in_cpuinfo, cpu_has_bf16, resolve_dtype
 
 pytestmark = pytest.mark.usefixtures("single_thread_torch")
 

@@ -160,7 +160,8 @@ class HFEncoder:
 
     def __repr__(self) -> str:
         layer = "" if self.layer is None else f", layer={self.layer}"
-        return f"HFEncoder({self.name!r}, pooling={self.pooling!r}{layer}, device={self.device!r}, dtype={self.dtype!r})"
+        return (f"HFEncoder({self.name!r}, pooling={self.pooling!r}{layer}, device={self.device!r}, "
+                f"dtype={self.dtype!r})")
 
     def spec(self, *, device: str | None = None) -> dict:
         """Constructor arguments that rebuild this encoder elsewhere (e.g. in a Ray actor).
