@@ -71,7 +71,7 @@ def run_dataset(key, *, seed=0, n_gold=200):
     expansion_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     matrix = pair_matrix(ds, feats, n_gold=n_gold, seed=seed)
-    matrix, rho, p = representation_vs_pgr(matrix, feats, k=50, ridge=1e-3)
+    matrix, rho, p = representation_vs_pgr(matrix, feats, k=50, ridge=0.1)
     matrix_s = time.perf_counter() - t0
     return {
         "dataset": key, "n": len(ds), "n_gold": n_gold, "embed_seconds": embed_s,

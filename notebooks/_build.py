@@ -337,7 +337,7 @@ features = {name: cache.embed(HFEncoder(mid, layer=layer), tweets) for name, (mi
 {name: X.shape for name, X in features.items()}""",
 """from workbench.theory import pair_matrix, representation_vs_pgr
 table = pair_matrix(tweets, features, n_gold=200, seed=0)
-table, rho, p = representation_vs_pgr(table, features, k=50, ridge=1e-3)
+table, rho, p = representation_vs_pgr(table, features, k=50, ridge=0.1)
 print(f"Spearman rank correlation of the score with PGR: {rho:.2f} (p = {p:.2g}, {len(table)} pairs)")
 table.round(3)""",
 """import numpy as np

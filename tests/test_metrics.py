@@ -32,21 +32,65 @@ def test_accuracy_and_pgr_by_hand():
     assert math.isnan(M.pgr(0.760, 0.74, 0.765)), "a gap below one accuracy point is noise"
 
 
+def test_inverted_pair_is_nan_with_a_flag_not_a_positive_ratio():
+    # ceiling 0.72 below weak 0.75, student got worse (0.70): the old ratio was +1.67
+    assert math.isnan(M.pgr(0.75, 0.70, 0.72))
+    assert M.inverted_pair(0.75, 0.72) and M.inverted_pair(0.75, 0.75)
+    assert not M.inverted_pair(0.75, 0.80)
+
+
 def test_pgr_ci_brackets_a_clear_case():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 2000)
     flip = lambda p: np.where(rng.random(len(y)) < p, 1 - y, y)  # noqa: E731
     weak, student, ceiling = flip(0.3), flip(0.2), flip(0.1)
     point = M.pgr(M.accuracy(y, weak), M.accuracy(y, student), M.accuracy(y, ceiling))
-    low, high = M.pgr_bootstrap_ci(y, weak, student, ceiling, n_boot=500, seed=0)
+    low, high, undefined = M.pgr_bootstrap_ci(y, weak, student, ceiling, n_boot=500, seed=0)
     assert low < point < high
-    assert 0.2 < low and high < 0.8
+    assert 0.2 < low and high < 0.8 and undefined == 0.0
 
 
-def test_pgr_ci_is_nan_when_gap_vanishes():
+def test_pgr_ci_without_any_gap_is_unbounded_and_says_so():
     y = np.array([0, 1] * 50)
-    low, high = M.pgr_bootstrap_ci(y, y, y, y, n_boot=50)
-    assert math.isnan(low) and math.isnan(high)
+    low, high, undefined = M.pgr_bootstrap_ci(y, y, y, y, n_boot=50)
+    assert undefined == 1.0
+    assert low == math.inf and high == math.inf  # numerator 0 >= 0 in every resample: counted at +inf
+
+
+def test_pgr_interval_with_undefined_resamples_by_hand():
+    """Two examples: resampling n=2 gives index pairs {00, 01, 10, 11} each with prob 1/4.
+
+    weak = [0, 0], student = [1, 0], ceiling = [1, 1] (per-example correctness).
+    Resample (i, j): gap = mean(c) - mean(w) = 1 always; num = mean(s) over the pair:
+    00 -> 1, 01/10 -> 0.5, 11 -> 0. So PGR takes 1 (1/4), 0.5 (1/2), 0 (1/4), never undefined.
+    With ceiling = [1, 0] instead: gap = mean(c) = 1 (00), 0.5 (01/10), 0 (11, undefined);
+    num = mean(s) = 1, 0.5, 0: PGR = 1, 1, 1 and the 11 resample (num 0) is +inf.
+    """
+    w, s = np.array([0.0, 0.0]), np.array([1.0, 0.0])
+    clear = M.pgr_interval(w, s, np.array([1.0, 1.0]), n_boot=4000, level=0.8, seed=1)
+    assert clear.undefined_share == 0.0 and clear.low == 0.0 and clear.high == 1.0  # 10% / 90% quantiles
+    half = M.pgr_interval(w, s, np.array([1.0, 0.0]), n_boot=4000, level=0.9, seed=1)
+    assert half.undefined_share == pytest.approx(0.25, abs=0.03)
+    assert half.low == 1.0 and half.high == math.inf  # 25% undefined > alpha/2 = 5%: unbounded above
+    # dropping the undefined resamples (the old behaviour) would have reported [1, 1]
+
+
+def test_abstention_scores_and_the_whole_set_weak_baseline_on_six_points():
+    """A 6-point table, k = 2, computed by hand.
+
+    gold     0 0 1 1 0 1
+    teacher  0 1 1 - - 0     (- = abstained; its uniform row's argmax would be 0)
+    -> covered accuracy 2/4; abstentions at chance: (1 + 0 + 1 + 0.5 + 0.5 + 0) / 6 = 1/2.
+    """
+    gold = np.array([0, 0, 1, 1, 0, 1])
+    pred = np.array([0, 1, 1, 0, 0, 0])  # argmax of the uniform rows is 0
+    covered = np.array([True, True, True, False, False, True])
+    scores = M.correct_with_abstention(gold, pred, covered, n_classes=2)
+    np.testing.assert_allclose(scores, [1, 0, 1, 0.5, 0.5, 0])
+    assert scores.mean() == pytest.approx(3 / 6)
+    assert M.accuracy(gold[covered], pred[covered]) == pytest.approx(2 / 4)
+    # three classes: an abstention is worth 1/3
+    np.testing.assert_allclose(M.correct_with_abstention([2, 1], [0, 1], [False, True], n_classes=3), [1 / 3, 1])
 
 
 # ------------------------------------------------------------- misfit and gain

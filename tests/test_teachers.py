@@ -53,7 +53,7 @@ def test_probe_abstains_below_threshold(separable):
     ds, X = separable
     Xn = X.copy()
     Xn[:, 0] *= 0.2  # shrink the margin so some points are unsure
-    out = ProbeTeacher(abstain_below=0.9, epochs=5, lr=1e-3, seed=0).fit(ds, Xn, np.arange(60)).predict(ds, Xn)
+    out = ProbeTeacher(abstain_below=0.9, seed=0).fit(ds, Xn, np.arange(60)).predict(ds, Xn)
     assert 0.0 < out.coverage < 1.0
     assert (out.labels[~out.covered] == -1).all()
     assert (out.proba.max(1)[out.covered] >= 0.9).all() and (out.proba.max(1)[~out.covered] < 0.9).all()

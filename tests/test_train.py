@@ -61,7 +61,8 @@ def test_history_without_callbacks(separable):
     assert all(isinstance(r, EpochRecord) and r.n_epochs == 4 and r.role == "student" for r in t.history_)
     assert all(r.val_loss is None and r.proba.shape == (10, 2) for r in t.history_)
     assert t.history_[-1].train_loss < t.history_[0].train_loss
-    assert t.history_[0].metrics == {"train_loss": t.history_[0].train_loss}
+    assert t.history_[0].metrics["train_loss"] == t.history_[0].train_loss
+    assert set(t.history_[0].metrics) == {"train_loss", "objective"}
     np.testing.assert_allclose(t.history_[-1].proba, t.predict_proba(X[:10]))
     assert t.stopped_early_ is False and t.best_epoch_ == 4
     assert t.n_features_in_ == 6 and t.n_classes_ == 2
@@ -194,10 +195,47 @@ def test_early_stopping_restores_best_epoch_on_teacher_val(separable):
     assert restored < losses[-1]
 
 
-def test_no_early_stopping_without_val(separable):
+def test_patience_without_val_is_an_error_not_ignored(separable):
     X, y = separable
-    t = small(epochs=6, patience=1).fit(X, onehot(y))
-    assert len(t.history_) == 6 and not t.stopped_early_
+    with pytest.raises(ValueError, match="patience .* needs teacher-labelled validation data"):
+        small(epochs=6, patience=1).fit(X, onehot(y))
+
+
+def test_best_epoch_is_the_last_trained_when_a_callback_stops(separable):
+    X, y = separable
+    t = HeadTrainer(epochs=10).fit(X, onehot(y), callbacks=[lambda r: r.epoch == 3])
+    assert t.best_epoch_ == 3 and len(t.history_) == 3 and t.stopped_early_
+
+
+# ------------------------------------------------------------- L-BFGS path
+def test_lbfgs_head_reaches_sklearns_logistic_regression_optimum():
+    """Same objective as LogisticRegression(C): mean CE + ||W||²/(2Cn); the optima agree."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, 300)
+    X = (rng.normal(size=(300, 8)) + 0.8 * np.where(y == 1, 1.0, -1.0)[:, None] * rng.uniform(0, 1, 8)).astype(np.float64)
+    for C in (0.1, 1.0):
+        ours = HeadTrainer(C=C, targets="hard", epochs=40).fit(X, onehot(y))
+        ref = LogisticRegression(C=C, tol=1e-10, max_iter=10_000).fit(X, y)
+        np.testing.assert_allclose(ours.predict_proba(X)[:, 1], ref.predict_proba(X)[:, 1], atol=2e-3)
+
+
+def test_lbfgs_objective_never_increases(separable):
+    X, y = separable
+    noisy = onehot(np.where(np.random.default_rng(0).random(len(y)) < 0.2, 1 - y, y))
+    t = HeadTrainer(epochs=15, iters_per_epoch=1).fit(X, noisy)
+    losses = [r.metrics["objective"] for r in t.history_]
+    assert all(b <= a + 1e-6 for a, b in zip(losses, losses[1:])), losses
+
+
+def test_reference_warmup_is_openai_weak_to_strong():
+    # coef = 1.0 if step_frac > warmup_frac else step_frac; coef *= aux_coef
+    assert logconf_weight(0.05, aux_weight=0.5, warmup_frac=0.1, warmup="reference") == pytest.approx(0.025)
+    assert logconf_weight(0.1, aux_weight=0.5, warmup_frac=0.1, warmup="reference") == pytest.approx(0.05)
+    assert logconf_weight(0.1001, aux_weight=0.5, warmup_frac=0.1, warmup="reference") == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="warmup"):
+        logconf_weight(0.1, warmup="cosine")
 
 
 # ------------------------------------------------------------ capacity

@@ -61,12 +61,40 @@ def calibration_over_epochs_figure(table: pd.DataFrame) -> go.Figure:
     return fig
 
 
+_S_BARS = (("alpha", "α_i (teacher error on S_i)"), ("err_S", "student error on S_i (worst run)"),
+           ("bound_41", "Theorem 4.1 bound"), ("bound_B1", "Theorem B.1 bound"))
+_T_BARS = (("err_T", "student error on T_i (worst run)"), ("bound_B2", "Theorem B.2 bound"))
+
+
 def expansion_figure(table: pd.DataFrame) -> go.Figure:
-    """Per class: measured error on S_i next to the Theorem 4.1 bound and α_i (Lang et al.)."""
+    """Lang et al. per class, from :func:`workbench.theory.expansion_table`.
+
+    Left: pseudolabel correction on the covered S_i (α_i, the student's error, the Theorem 4.1
+    and B.1 bounds). Right: coverage expansion on the uncovered T_i (the student's error and the
+    Theorem B.2 bound). Hover shows the measured expansions and whether each theorem's
+    hypotheses hold; a missing bar is an undefined bound (no set passed the q condition, c = 0, or
+    α_i outside (0, 1/2)).
+    """
+    from plotly.subplots import make_subplots
+
+    missing = [c for c, _ in _S_BARS + _T_BARS if c not in table] + [c for c in ("class", "c_hat") if c not in table]
+    if missing:
+        raise ValueError(f"expansion_figure needs the columns of workbench.theory.expansion_table; missing {missing}.")
     x = [str(c) for c in table["class"]]
-    fig = go.Figure([go.Bar(x=x, y=table["alpha"], name="α (teacher error on S)"),
-                     go.Bar(x=x, y=table["err_S"], name="student error on S"),
-                     go.Bar(x=x, y=table["bound"], name="Theorem 4.1 bound")])
-    fig.update_layout(barmode="group", title="Pseudolabel correction: student error vs teacher error and bound",
-                      yaxis_title="error", **_LAYOUT)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("covered S_i: pseudolabel correction",
+                                                        "uncovered T_i: coverage expansion"))
+    hover_s = [f"ĉ = {c:.3g}; Thm 4.1 hypotheses {'hold' if h41 else 'fail'}, B.1 {'hold' if hb1 else 'fail'}"
+               for c, h41, hb1 in zip(table["c_hat"], table.get("cond_41", [False] * len(x)),
+                                      table.get("cond_B1", [False] * len(x)))]
+    hover_t = [f"ĉ(S_good, T) = {a:.3g}, ĉ(S_bad, T) = {b:.3g}; hypotheses {'hold' if h else 'fail'}"
+               for a, b, h in zip(table.get("c_good_T", [np.nan] * len(x)), table.get("c_bad_T", [np.nan] * len(x)),
+                                  table.get("cond_42", [False] * len(x)))]
+    for col, name in _S_BARS:
+        fig.add_trace(go.Bar(x=x, y=table[col], name=name, customdata=hover_s,
+                             hovertemplate="%{x}: %{y:.3f}<br>%{customdata}<extra>" + name + "</extra>"), row=1, col=1)
+    for col, name in _T_BARS:
+        fig.add_trace(go.Bar(x=x, y=table[col], name=name, customdata=hover_t,
+                             hovertemplate="%{x}: %{y:.3f}<br>%{customdata}<extra>" + name + "</extra>"), row=1, col=2)
+    fig.update_layout(barmode="group", title="Lang et al.: measured error vs the expansion bounds", **_LAYOUT)
+    fig.update_yaxes(title_text="error", row=1, col=1)
     return fig

@@ -18,7 +18,6 @@ Example
 
 from __future__ import annotations
 
-import copy
 import time
 
 import numpy as np
@@ -30,13 +29,12 @@ from .data import TextDataset, make_splits
 from .encoders import EncoderPair
 from .encoders.base import PrecomputedEncoder
 from .results import POINT_COLUMNS, Result
-from .teachers import Teacher, make_teacher
-from .train import EpochRecord, HeadTrainer
-from ._run_metrics import epoch_metrics, final_metrics, points_table
+from .protocol import burns_protocol, make_student
+from .teachers import TEACHER_KINDS, Teacher, make_teacher
+from .train import EpochRecord, TrainingStart
+from ._run_metrics import EvalContext, epoch_metrics, final_metrics, points_table, weak_accuracy
 
 __all__ = ["Experiment"]
-
-_DEFAULT_STUDENT = dict(head="linear", loss="xent", targets="soft", epochs=30)
 
 
 class Experiment:
@@ -54,10 +52,16 @@ class Experiment:
         Fractions of the data held out for testing and for (teacher-labelled) early stopping.
     abstain_below : float or None
         Teacher abstains where its top probability is below this threshold.
+    abstain_share : float in [0, 1) or None
+        Teacher abstains on this share of the examples it is least confident about
+        (Lang et al.'s setting; the threshold is a quantile of its own confidence, no
+        gold used). ``None``: full coverage unless ``abstain_below`` is set.
     teacher_options : dict or None
         Extra options for :func:`workbench.teachers.make_teacher`.
     student : HeadTrainer or dict or None
-        The strong head (also used, with gold targets, for the ceiling).
+        The strong head: HeadTrainer options (see :data:`workbench.protocol.STUDENT_DEFAULTS`).
+        The ceiling uses the same head kind on gold labels with its own fixed epochs and a
+        cross-validated ``C`` (:func:`workbench.protocol.fit_ceiling`).
     cache : EmbeddingCache or None
         Defaults to ``EmbeddingCache()`` (``$W2S_CACHE_DIR`` or ``~/.cache/w2s-workbench``).
 
@@ -72,7 +76,7 @@ class Experiment:
     """
 
     def __init__(self, dataset, pair, *, teacher="probe", n_gold: int = 200, seed: int = 0,
-                 test_size: float = 0.25, val_size: float = 0.0, abstain_below=None,
+                 test_size: float = 0.25, val_size: float = 0.0, abstain_below=None, abstain_share=None,
                  teacher_options=None, student=None, cache=None):
         if not isinstance(dataset, TextDataset):
             raise TypeError(f"dataset must be a TextDataset (from workbench.load_dataset); got {type(dataset).__name__}.")
@@ -86,8 +90,13 @@ class Experiment:
         self.seed = check_int(seed, name="seed", minimum=0)
         self.test_size = check_fraction(test_size, name="test_size")
         self.val_size = check_fraction(val_size, name="val_size", inclusive=True, high=0.9)
-        self.abstain_below = abstain_below
+        self.abstain_below = _check_abstain(abstain_below, "abstain_below")
+        self.abstain_share = _check_abstain(abstain_share, "abstain_share", high_open=True)
+        if teacher_options is not None and not isinstance(teacher_options, dict):
+            raise TypeError(f"teacher_options must be a dict; got {type(teacher_options).__name__}.")
         self.teacher_options = dict(teacher_options or {})
+        _check_teacher(teacher, self.teacher_options)
+        make_student(student, seed=self.seed)  # validates the student options now, before any embedding
         self.student = student
         self.cache = cache if cache is not None else EmbeddingCache()
         self.on_progress = None  # optional callable(stage: str, fraction: float)
@@ -216,19 +225,8 @@ class Experiment:
         t_out = teacher.predict(ds, self.X_weak_)
         self.teacher_ = teacher
 
-        test = splits.test
-        p_true_test = ds.p_true[test] if ds.p_true is not None else None
-        weak_test = t_out.proba[test]
-
-        self._report("ceiling", 0.0)
-        ceiling = self._make_head(gold=True)
-        ceiling.fit(self.X_strong_[splits.student_train], _one_hot(y[splits.student_train], ds.n_classes),
-                    X_eval=self.X_strong_[test],
-                    on_record=lambda r: r.metrics.update(acc=M.accuracy(y[test], r.proba.argmax(1))))
-        ceiling_test = ceiling.predict_proba(self.X_strong_[test])
-
-        student, history = self._fit_student(splits, t_out, weak_test, ceiling_test, p_true_test,
-                                             callbacks, stop_event)
+        history, epoch_proba = self._fit_heads(splits, t_out, callbacks, stop_event)
+        student, ceiling = self.heads_.student, self.heads_.ceiling
         proba = {
             "teacher": t_out.proba,
             "weak": t_out.proba,
@@ -238,7 +236,9 @@ class Experiment:
         metrics = final_metrics(y, proba, t_out.covered, splits, p_true=ds.p_true, seed=self.seed)
         metrics["seconds_train"] = time.perf_counter() - t0
         metrics["student_epochs"] = len(student.history_)
+        metrics["student_best_epoch"] = int(student.best_epoch_)
         metrics["stopped_early"] = bool(getattr(student, "stopped_early_", False))
+        metrics["ceiling_C"] = float(ceiling.C)
         for name, weight in zip(getattr(teacher, "members", {}), getattr(teacher, "weights_", ())):
             metrics[f"teacher_weight_{name}"] = float(weight)  # ensemble teachers
         points = points_table(ds, splits, t_out, proba)
@@ -247,7 +247,7 @@ class Experiment:
             history={"weak": list(getattr(teacher, "history_", []) or []),
                      "ceiling": list(ceiling.history_), "student": history,
                      **({"teacher_weights": weights} if (weights := weight_records(teacher)) else {})},
-            proba=proba, label_names=tuple(ds.label_names), config=self.config(),
+            proba=proba, label_names=tuple(ds.label_names), config=self.config(), epoch_proba=epoch_proba,
         )
         if projection is not None:
             self.attach_projection(result, self.project(method=projection, progress=progress), method=projection)
@@ -258,41 +258,48 @@ class Experiment:
         self._report("done", 1.0)
         return result
 
-    def _fit_student(self, splits, t_out, weak_test, ceiling_test, p_true_test, callbacks, stop_event):
-        ds, y, test = self.dataset, self.dataset.labels, self.dataset.labels[splits.test]
-        train = splits.student_train[t_out.covered[splits.student_train]]
-        if len(train) == 0:
-            raise ValueError("the teacher abstained on every student-train example, so there is nothing to "
-                             "train the student on; lower abstain_below or use rules that match more texts.")
-        val = splits.val[t_out.covered[splits.val]]
-        teacher_test = t_out.labels[splits.test]
-        ctx = dict(y=test, weak=weak_test, ceiling=ceiling_test, teacher_labels=teacher_test,
-                   p_true=p_true_test)
-        info = {
-            "label_names": tuple(ds.label_names), "y_eval": test, "teacher_eval": teacher_test,
-            "weak_acc": M.accuracy(test, weak_test.argmax(1)),
-            "ceiling_acc": M.accuracy(test, ceiling_test.argmax(1)),
-            "weak_proba_eval": weak_test, "ceiling_proba_eval": ceiling_test,
-            "teacher_weights": list(getattr(self.teacher_, "weights_history_", None) or []),
-        }
-        student = self._make_head(gold=False)
-        info["n_epochs"] = student.epochs
-        for cb in callbacks:
-            if hasattr(cb, "on_train_begin"):
-                cb.on_train_begin(info)
+    def _fit_heads(self, splits, t_out, callbacks, stop_event):
+        """The Burns protocol (:func:`workbench.protocol.burns_protocol`) with this run's callbacks.
+
+        Every epoch record carries the test split's probabilities; the probabilities of all
+        rows are kept per epoch (float16) for the training dynamics.
+        """
+        ds, y, test = self.dataset, self.dataset.labels, splits.test
+        ctx = EvalContext(y=y[test], weak=t_out.proba[test], ceiling=np.full_like(t_out.proba[test], np.nan),
+                          covered=np.asarray(t_out.covered, bool)[test],
+                          p_true=ds.p_true[test] if ds.p_true is not None else None)
+        epoch_proba = []
+
+        def on_ceiling_record(record):
+            record.proba = record.proba[test]
+            record.metrics.update(acc=M.accuracy(ctx.y, record.proba.argmax(1)))
+
+        def before_student(ceiling, student):
+            nonlocal ctx
+            ctx = EvalContext(y=ctx.y, weak=ctx.weak, ceiling=ceiling.predict_proba(self.X_strong_[test]),
+                              covered=ctx.covered, p_true=ctx.p_true)
+            start = TrainingStart(label_names=tuple(ds.label_names), n_epochs=student.epochs, y_eval=ctx.y,
+                                  teacher_eval=ctx.teacher_labels, covered_eval=ctx.covered,
+                                  weak_proba_eval=ctx.weak, ceiling_proba_eval=ctx.ceiling,
+                                  weak_acc=weak_accuracy(ctx), weak_acc_all=weak_accuracy(ctx, abstain="chance"),
+                                  ceiling_acc=M.accuracy(ctx.y, ctx.ceiling.argmax(1)),
+                                  teacher_weights=list(getattr(self.teacher_, "weights_history_", None) or []))
+            for cb in callbacks:
+                if hasattr(cb, "on_train_begin"):
+                    cb.on_train_begin(start)
 
         def on_record(record):
+            epoch_proba.append(record.proba.astype(np.float16))
+            record.proba = record.proba[test]
             record.metrics.update(epoch_metrics(record.proba, ctx))
             self._report("student", record.epoch / max(record.n_epochs, 1))
 
-        student.fit(
-            self.X_strong_[train], t_out.proba[train],
-            X_val=self.X_strong_[val] if len(val) else None,
-            y_val_proba=t_out.proba[val] if len(val) else None,
-            X_eval=self.X_strong_[splits.test], callbacks=list(callbacks), on_record=on_record,
-            stop_event=stop_event,
-        )
-        return student, list(student.history_)
+        self._report("ceiling", 0.0)
+        self.heads_ = burns_protocol(
+            self.X_strong_, y, splits, t_out.proba, t_out.covered, n_classes=ds.n_classes, student=self.student,
+            seed=self.seed, X_eval=self.X_strong_, callbacks=callbacks, on_record=on_record,
+            on_ceiling_record=on_ceiling_record, before_student=before_student, stop_event=stop_event)
+        return list(self.heads_.student.history_), np.stack(epoch_proba) if epoch_proba else None
 
     # ------------------------------------------------------------- helpers
     def attach_projection(self, result: Result, coords: dict, *, method: str) -> Result:
@@ -312,7 +319,8 @@ class Experiment:
             "weak": self.pair.weak.name, "strong": self.pair.strong.name,
             "teacher": self._teacher_name(), "n_gold": self.n_gold, "seed": self.seed,
             "test_size": self.test_size, "val_size": self.val_size,
-            "abstain_below": self.abstain_below, "student": self._student_params(),
+            "abstain_below": self.abstain_below, "abstain_share": self.abstain_share,
+            "student": self._student_params(),
         }
 
     def _teacher_name(self) -> str:
@@ -324,6 +332,8 @@ class Experiment:
         options = dict(self.teacher_options)
         if self.abstain_below is not None:
             options.setdefault("abstain_below", self.abstain_below)
+        if self.abstain_share is not None:
+            options.setdefault("abstain_share", self.abstain_share)
         if self.teacher == "probe":
             options.setdefault("seed", self.seed)
         if self.teacher == "rules":
@@ -331,19 +341,8 @@ class Experiment:
         return make_teacher(self.teacher, **options)
 
     def _student_params(self) -> dict:
-        if isinstance(self.student, HeadTrainer):
-            return {k: getattr(self.student, k) for k in ("head", "loss", "targets", "epochs", "lr",
-                                                          "weight_decay", "patience")}
-        return {**_DEFAULT_STUDENT, **(self.student or {})}
-
-    def _make_head(self, *, gold: bool) -> HeadTrainer:
-        if isinstance(self.student, HeadTrainer):
-            head = copy.deepcopy(self.student)
-        else:
-            head = HeadTrainer(**{**_DEFAULT_STUDENT, "seed": self.seed, **(self.student or {})})
-        if gold:  # the ceiling: plain cross-entropy on gold labels, no teacher-only tricks
-            head.loss, head.targets, head.patience = "xent", "hard", None
-        return head
+        return {k: v for k, v in make_student(self.student, seed=self.seed).get_params().items()
+                if k not in ("device",)}
 
     def _require_embeddings(self):
         if self.X_weak_ is None or self.X_strong_ is None:
@@ -367,7 +366,24 @@ def weight_records(teacher) -> list:
             for i, weights in enumerate(history)]
 
 
-def _one_hot(y, k):
-    out = np.zeros((len(y), k), dtype=np.float32)
-    out[np.arange(len(y)), y] = 1.0
-    return out
+def _check_abstain(value, name, *, high_open=False):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number in [0, 1] or None; got {value!r}.")
+    if not (0.0 <= value < 1.0 if high_open else 0.0 <= value <= 1.0):
+        raise ValueError(f"{name} must be in [0, {'1)' if high_open else '1]'}; got {value!r} "
+                         f"({name}=0.3 means {'abstain on the 30% least confident examples' if high_open else 'abstain below 30% confidence'}).")
+    return float(value)
+
+
+def _check_teacher(teacher, options):
+    if isinstance(teacher, Teacher):
+        return
+    if not isinstance(teacher, str) or teacher not in TEACHER_KINDS:
+        raise ValueError(f"unknown teacher {teacher!r}; choose one of {sorted(TEACHER_KINDS)} or pass a Teacher "
+                         "instance (e.g. from workbench.methods).")
+    if teacher == "rules" and "rules" not in options:
+        raise ValueError("teacher='rules' needs teacher_options={'rules': [(pattern, label), ...]}.")
+    if teacher == "fixed" and "labels" not in options:
+        raise ValueError("teacher='fixed' needs teacher_options={'labels': pseudolabels}.")

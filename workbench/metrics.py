@@ -21,13 +21,16 @@ Calibration helpers (ECE, MCE, Brier, reliability curve) live in
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ._validation import check_labels, check_proba, check_same_length
 from .calibration import brier, ece, mce, reliability_curve
 
 __all__ = [
-    "accuracy", "pgr", "pgr_bootstrap_ci", "sq_distance", "misfit_sq", "gain_sq", "kl_rows",
+    "accuracy", "pgr", "inverted_pair", "PGRInterval", "pgr_interval", "pgr_bootstrap_ci",
+    "correct_with_abstention", "sq_distance", "misfit_sq", "gain_sq", "kl_rows",
     "misfit_kl", "gain_kl", "gain_xent", "point_categories", "category_counts", "CATEGORIES",
     "lang_alpha", "lang_set_accuracies", "ece", "mce", "brier", "reliability_curve", "one_hot",
 ]
@@ -46,47 +49,95 @@ def accuracy(y_true, y_pred) -> float:
 def pgr(weak: float, student: float, ceiling: float, *, eps: float = 0.01) -> float:
     """Performance gap recovered: (student − weak) / (ceiling − weak).
 
-    Returns NaN when |ceiling − weak| < ``eps`` (default: one accuracy point — a smaller
-    gap is within the noise of a test set of a few hundred examples, and dividing by it
-    gives huge meaningless ratios such as −18), so |PGR| ≤ 1/eps.
+    NaN when ``ceiling − weak < eps`` (default one accuracy point): a tiny gap is within
+    the noise of a test set of a few hundred examples, and a ceiling *below* the weak
+    model is an inverted pair (:func:`inverted_pair`), where the ratio has no meaning —
+    (0.70 − 0.75) / (0.72 − 0.75) = 1.67 would report a student that got worse as
+    "167% of the gap recovered". So |PGR| ≤ 1/eps whenever it is defined.
     """
     gap = float(ceiling) - float(weak)
-    if not np.isfinite(gap) or abs(gap) < eps:
+    if not np.isfinite(gap) or gap < eps:
         return float("nan")
     return (float(student) - float(weak)) / gap
 
 
-def pgr_bootstrap_ci(y, pred_weak, pred_student, pred_ceiling, *, n_boot: int = 1000, level: float = 0.95,
-                     seed: int = 0, eps: float = 0.01) -> tuple[float, float]:
-    """Percentile bootstrap CI of PGR, resampling test examples jointly.
+def inverted_pair(weak: float, ceiling: float) -> bool:
+    """True when the strong ceiling is not above the weak model (PGR is then NaN)."""
+    return bool(np.isfinite(weak) and np.isfinite(ceiling) and float(ceiling) <= float(weak))
+
+
+class PGRInterval(NamedTuple):
+    """A bootstrap interval of PGR.
+
+    ``low``/``high`` are ``-inf``/``+inf`` when more than α/2 of the resamples have an
+    undefined PGR whose numerator points that way; ``undefined_share`` is the share of
+    resamples where PGR was undefined (gap below ``eps``, inverted included).
+    """
+
+    low: float
+    high: float
+    undefined_share: float
+
+
+def pgr_interval(weak_correct, student_correct, ceiling_correct, *, n_boot: int = 1000, level: float = 0.95,
+                 seed: int = 0, eps: float = 0.01) -> PGRInterval:
+    """Percentile bootstrap interval of PGR from per-example scores, resampled jointly.
 
     Parameters
     ----------
-    y, pred_weak, pred_student, pred_ceiling : ndarray of shape (n,)
+    weak_correct, student_correct, ceiling_correct : ndarray of shape (n,)
+        Per-example correctness in [0, 1] (1 right, 0 wrong; an abstention scored at
+        chance is 1/k).
     n_boot : int
     level : float in (0, 1)
     seed : int
+    eps : float
+        A resample whose gap (ceiling − weak) is below ``eps`` has an undefined PGR. It
+        is counted at +∞ if its numerator (student − weak) is ≥ 0, else at −∞, so when
+        more than α/2 of the resamples are undefined on one side, that end of the
+        interval is unbounded (instead of being dropped, which narrows the interval).
 
     Returns
     -------
-    (low, high) : floats; NaN if more than half of the replicates have an undefined PGR.
+    PGRInterval(low, high, undefined_share)
     """
-    y = np.asarray(y)
-    n = check_same_length(y=y, w=pred_weak, s=pred_student, c=pred_ceiling)
-    if n == 0:
-        return float("nan"), float("nan")
+    scores = [np.asarray(a, dtype=np.float64) for a in (weak_correct, student_correct, ceiling_correct)]
+    n = check_same_length(weak=scores[0], student=scores[1], ceiling=scores[2])
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1); got {level}.")
+    if n == 0:
+        return PGRInterval(float("nan"), float("nan"), float("nan"))
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, n, size=(n_boot, n))
-    hits = [(np.asarray(p)[idx] == y[idx]).mean(axis=1) for p in (pred_weak, pred_student, pred_ceiling)]
-    gap = hits[2] - hits[0]
-    ok = np.abs(gap) >= eps
-    if ok.sum() < n_boot / 2:
-        return float("nan"), float("nan")
-    values = (hits[1][ok] - hits[0][ok]) / gap[ok]
+    w, s, c = (a[idx].mean(axis=1) for a in scores)
+    gap, num = c - w, s - w
+    defined = gap >= eps
+    values = np.where(defined, num / np.where(defined, gap, 1.0), np.where(num >= 0, np.inf, -np.inf))
     alpha = (1 - level) / 2
-    return float(np.quantile(values, alpha)), float(np.quantile(values, 1 - alpha))
+    low, high = np.quantile(values, [alpha, 1 - alpha], method="inverted_cdf")
+    return PGRInterval(float(low), float(high), float(1 - defined.mean()))
+
+
+def pgr_bootstrap_ci(y, pred_weak, pred_student, pred_ceiling, *, n_boot: int = 1000, level: float = 0.95,
+                     seed: int = 0, eps: float = 0.01) -> PGRInterval:
+    """:func:`pgr_interval` from predicted labels, shapes (n,) each (every prediction counts)."""
+    y = np.asarray(y)
+    check_same_length(y=y, w=pred_weak, s=pred_student, c=pred_ceiling)
+    return pgr_interval(*(np.asarray(p) == y for p in (pred_weak, pred_student, pred_ceiling)),
+                        n_boot=n_boot, level=level, seed=seed, eps=eps)
+
+
+def correct_with_abstention(y, pred, covered, *, n_classes: int) -> np.ndarray:
+    """Per-example score of a teacher that may abstain: 1 right, 0 wrong, 1/k abstained.
+
+    Shapes (n,), (n,), (n,) -> (n,) float64. Its mean is the whole-set weak baseline that
+    scores an abstention at chance (Lang et al. compare coverage expansion to a random
+    guess on the uncovered set).
+    """
+    y, pred = np.asarray(y), np.asarray(pred)
+    covered = np.asarray(covered, dtype=bool)
+    check_same_length(y=y, pred=pred, covered=covered)
+    return np.where(covered, (pred == y).astype(np.float64), 1.0 / n_classes)
 
 
 def one_hot(y, k: int) -> np.ndarray:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .metrics import CATEGORIES
 from .train import EpochRecord
 
 __all__ = ["Result", "POINT_COLUMNS", "CATEGORIES"]
@@ -29,13 +30,6 @@ POINT_COLUMNS = (
     "category", "umap_weak_x", "umap_weak_y", "umap_strong_x", "umap_strong_y",
 )
 
-#: The W2S categories of ``points["category"]``.
-CATEGORIES = (
-    "both_right", "copied", "corrected", "corrupted",
-    "uncovered_right", "uncovered_wrong",
-)
-
-_ROLES = ("weak", "ceiling", "student")
 
 
 @dataclass
@@ -55,6 +49,8 @@ class Result:
     label_names : tuple of str
     config : dict
         JSON-able configuration of the run.
+    epoch_proba : ndarray of shape (n_epochs, n, k) float16 or None
+        The student's probabilities of every row after each epoch (training dynamics).
     """
 
     points: pd.DataFrame
@@ -63,6 +59,7 @@ class Result:
     proba: dict = field(default_factory=dict)
     label_names: tuple = ()
     config: dict = field(default_factory=dict)
+    epoch_proba: np.ndarray | None = None
 
     # ------------------------------------------------------------------ views
     def split(self, name: str) -> pd.DataFrame:
@@ -101,7 +98,7 @@ class Result:
         _atomic_write(out / "config.json", lambda p: Path(p).write_text(
             _dumps({**self.config, "label_names": list(self.label_names)})))
         _atomic_write(out / "history.json", lambda p: Path(p).write_text(_dumps(self._history_json())))
-        _atomic_write(out / "proba.npz", lambda p: _save_npz(p, self.proba, self.history))
+        _atomic_write(out / "proba.npz", lambda p: _save_npz(p, self.proba, self.history, self.epoch_proba))
         return out
 
     @classmethod
@@ -124,8 +121,10 @@ class Result:
             history = _history_from_json(json.loads((out / "history.json").read_text()), arrays)
         return cls(
             points=pd.read_parquet(out / "points.parquet"),
-            metrics=json.loads((out / "metrics.json").read_text()),
+            metrics={k: float("nan") if v is None else v  # JSON null = NaN
+                     for k, v in json.loads((out / "metrics.json").read_text()).items()},
             history=history, proba=proba, label_names=label_names, config=config,
+            epoch_proba=arrays.get("epoch_proba"),
         )
 
     def _history_json(self) -> dict:
@@ -155,8 +154,10 @@ def _history_from_json(data: dict, arrays: dict) -> dict:
     return history
 
 
-def _save_npz(path, proba: dict, history: dict) -> None:
+def _save_npz(path, proba: dict, history: dict, epoch_proba=None) -> None:
     arrays = {f"proba_{k}": np.asarray(v) for k, v in proba.items()}
+    if epoch_proba is not None:
+        arrays["epoch_proba"] = np.asarray(epoch_proba, dtype=np.float16)
     for role, records in history.items():
         for r in records:
             if r.proba is not None:

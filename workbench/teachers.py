@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validation import check_fraction, check_labels, check_proba
-from .train import EpochRecord, HeadTrainer
+from .protocol import fit_probe
+from .train import EpochRecord
 
-__all__ = ["TeacherOutput", "Teacher", "ProbeTeacher", "RuleTeacher", "FixedTeacher", "make_teacher",
+__all__ = ["TeacherOutput", "Teacher", "ProbeTeacher", "RuleTeacher", "FixedTeacher", "make_teacher", "TEACHER_KINDS",
+           "least_confident",
            "LANG_IMDB_RULES"]
 
 #: The rule teacher of Lang et al.'s IMDb headline experiment.
@@ -68,6 +70,7 @@ class Teacher:
     """
 
     abstain_below = None
+    abstain_share = None
 
     def fit(self, dataset, X_weak, gold_index, *, student_index=None) -> "Teacher":
         """Fit on the gold rows ``gold_index``; ``student_index`` (rows the student will train
@@ -78,10 +81,36 @@ class Teacher:
         proba, covered = self._predict_proba(dataset, X_weak)
         if self.abstain_below is not None:
             covered = covered & (proba.max(1) >= self.abstain_below)
+        if self.abstain_share:
+            covered = covered & ~least_confident(proba.max(1), self.abstain_share, among=covered)
         return TeacherOutput(proba=proba, covered=covered)
 
     def _predict_proba(self, dataset, X_weak):  # pragma: no cover - abstract
         raise TypeError(f"{type(self).__name__} must implement _predict_proba(dataset, X_weak).")
+
+
+def least_confident(confidence, share: float, *, among=None) -> np.ndarray:
+    """Mask of the ``share`` of rows (of ``among``) with the lowest ``confidence``, shape (n,).
+
+    Ties at the cut are broken by row order (stable sort), so exactly
+    ``round(share · n_among)`` rows are marked.
+    """
+    confidence = np.asarray(confidence, dtype=np.float64)
+    among = np.ones(len(confidence), bool) if among is None else np.asarray(among, dtype=bool)
+    rows = np.flatnonzero(among)
+    n_abstain = int(round(share * len(rows)))
+    out = np.zeros(len(confidence), dtype=bool)
+    out[rows[np.argsort(confidence[rows], kind="stable")[:n_abstain]]] = True
+    return out
+
+
+def _abstain_share(value):
+    if value is None or value == 0:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise ValueError(f"abstain_share must be a fraction in [0, 1) (0.3 = abstain on the 30% least confident "
+                         f"rows); got {value!r}.")
+    return float(value)
 
 
 def _abstain(value):
@@ -91,10 +120,19 @@ def _abstain(value):
 class ProbeTeacher(Teacher):
     """Linear probe on weak embeddings trained on gold labels (Burns et al.'s weak model).
 
+    The head is :data:`workbench.protocol.PROBE_PARAMS` (L-BFGS, L2 strength ``C``), the
+    same probe every caller of the protocol uses.
+
     Parameters
     ----------
     abstain_below : float or None
-    epochs, lr, weight_decay : training settings of the probe (a :class:`HeadTrainer`).
+        Abstain where the top probability is below this threshold.
+    abstain_share : float in [0, 1) or None
+        Abstain on this share of the rows it is least confident about.
+    epochs : int, optional
+        Records of the probe's training (default: the protocol's).
+    C : float, optional
+        Inverse L2 strength (default: the protocol's).
     seed : int
 
     Attributes
@@ -103,18 +141,16 @@ class ProbeTeacher(Teacher):
     history_ : list of EpochRecord (role "weak")
     """
 
-    def __init__(self, *, abstain_below=None, epochs: int = 50, lr: float = 5e-3, weight_decay: float = 1e-2,
+    def __init__(self, *, abstain_below=None, abstain_share=None, epochs: int | None = None, C: float | None = None,
                  seed: int = 0):
         self.abstain_below = _abstain(abstain_below)
-        self.epochs, self.lr, self.weight_decay, self.seed = epochs, lr, weight_decay, seed
+        self.abstain_share = _abstain_share(abstain_share)
+        self.epochs, self.C, self.seed = epochs, C, seed
 
     def fit(self, dataset, X_weak, gold_index, *, student_index=None) -> "ProbeTeacher":
-        idx = np.asarray(gold_index, dtype=np.int64)
-        y = dataset.labels[idx]
-        targets = np.eye(dataset.n_classes)[y]
-        self.trainer_ = HeadTrainer(head="linear", targets="hard", epochs=self.epochs, lr=self.lr,
-                                    weight_decay=self.weight_decay, batch_size=64, seed=self.seed)
-        self.trainer_.fit(np.asarray(X_weak)[idx], targets)
+        overrides = {k: v for k, v in (("epochs", self.epochs), ("C", self.C)) if v is not None}
+        self.trainer_ = fit_probe(X_weak, dataset.labels, gold_index, n_classes=dataset.n_classes,
+                                  seed=self.seed, **overrides)
         self.history_ = [EpochRecord(**{**r.__dict__, "role": "weak"}) for r in self.trainer_.history_]
         return self
 
@@ -233,6 +269,8 @@ class FixedTeacher(Teacher):
 
 
 _KINDS = {"probe": ProbeTeacher, "rules": RuleTeacher, "fixed": FixedTeacher}
+#: Teacher names ``make_teacher`` (and ``Experiment(teacher=...)``) accept.
+TEACHER_KINDS = tuple(_KINDS)
 
 
 def make_teacher(kind="probe", **options) -> Teacher:

@@ -5,12 +5,24 @@ self, learned attributes end in ``_``, per-epoch ``history_``) and takes callbac
 objects with ``on_epoch_end(record) -> bool`` (or plain callables); ``True`` stops
 training after that epoch. It is one implementation of the student interface
 (``fit`` with callbacks, ``predict_proba``, ``history_``); other students (fine-tuning,
-remote engines) can implement the same three members.
+remote engines) implement the same members.
+
+The default optimiser is full-batch L-BFGS on an L2-regularised objective, the same
+objective as scikit-learn's ``LogisticRegression(C=...)``:
+
+    mean_i CE(f(x_i), t_i) + ||W||² / (2·C·n)        (biases are not penalised)
+
+so the head converges to the same optimum, and each "epoch" is ``iters_per_epoch``
+L-BFGS iterations: the per-epoch curves follow one convex descent instead of the
+minibatch noise of SGD (docs/science.md, "The student trainer"). ``optimizer="adamw"``
+keeps the minibatch AdamW path (for MLP heads on very large data).
 
 Losses share one signature ``loss(logits, targets, step_frac)`` (openai/weak-to-strong):
 ``xent`` is cross-entropy against the target distribution; ``logconf`` is Burns et
-al.'s auxiliary confidence loss, whose weight ramps linearly
-``min(1, step_frac / warmup_frac) * aux_weight`` (DESIGN.md §2).
+al.'s auxiliary confidence loss. Its weight follows ``warmup="linear"`` (ours:
+``min(1, step_frac / warmup_frac) · aux_weight``) or ``warmup="reference"``
+(openai/weak-to-strong exactly: ``step_frac · aux_weight`` up to ``warmup_frac``, then a
+jump to ``aux_weight``).
 """
 
 from __future__ import annotations
@@ -25,7 +37,7 @@ import torch.nn.functional as F
 
 from ._validation import check_choice, check_int, check_matrix, check_proba
 
-__all__ = ["EpochRecord", "HeadTrainer", "xent_loss", "logconf_loss", "logconf_weight", "LOSSES"]
+__all__ = ["EpochRecord", "TrainingStart", "HeadTrainer", "xent_loss", "logconf_loss", "logconf_weight", "LOSSES"]
 
 
 @dataclass
@@ -37,6 +49,7 @@ class EpochRecord:
     epoch : int (1-based)
     n_epochs : int
     train_loss : float
+        Mean training loss (without the L2 penalty).
     val_loss : float or None
         Cross-entropy against the (teacher-labelled) validation targets.
     proba : ndarray of shape (n_eval, k) or None
@@ -59,8 +72,63 @@ class EpochRecord:
     extra: dict = field(default_factory=dict)
 
 
-def logconf_weight(step_frac: float, *, aux_weight: float = 0.5, warmup_frac: float = 0.1) -> float:
-    """Weight of the auxiliary confidence term: ``min(1, step_frac / warmup_frac) * aux_weight``."""
+@dataclass
+class TrainingStart:
+    """What a student's callbacks get in ``on_train_begin(start)`` (all on the evaluation split).
+
+    Attributes
+    ----------
+    label_names : tuple of str
+    n_epochs : int
+    y_eval : ndarray of shape (m,)
+        Gold labels of the evaluation (test) split.
+    teacher_eval : ndarray of shape (m,)
+        Teacher labels, -1 where it abstained.
+    covered_eval : ndarray of shape (m,) bool
+    weak_proba_eval, ceiling_proba_eval : ndarray of shape (m, k)
+    weak_acc : float
+        Teacher accuracy on covered evaluation points.
+    weak_acc_all : float
+        Whole-split weak baseline, abstentions scored at chance (PGR's baseline).
+    ceiling_acc : float
+    teacher_weights : list of dict
+        Per-epoch member weights of an ensemble teacher (empty otherwise).
+
+    ``start["name"]`` also works, for callbacks written against the earlier info dict.
+    """
+
+    label_names: tuple
+    n_epochs: int
+    y_eval: np.ndarray
+    teacher_eval: np.ndarray
+    covered_eval: np.ndarray
+    weak_proba_eval: np.ndarray
+    ceiling_proba_eval: np.ndarray
+    weak_acc: float
+    weak_acc_all: float
+    ceiling_acc: float
+    teacher_weights: list = field(default_factory=list)
+
+    def __getitem__(self, name):
+        return getattr(self, name)
+
+    def get(self, name, default=None):
+        return getattr(self, name, default)
+
+
+def logconf_weight(step_frac: float, *, aux_weight: float = 0.5, warmup_frac: float = 0.1,
+                   warmup: str = "linear") -> float:
+    """Weight α of the auxiliary confidence term at ``step_frac`` ∈ [0, 1].
+
+    ``warmup="linear"`` (ours): ``min(1, step_frac / warmup_frac) · aux_weight``.
+    ``warmup="reference"`` (openai/weak-to-strong ``logconf_loss_fn``):
+    ``(1 if step_frac > warmup_frac else step_frac) · aux_weight`` — it rises to
+    ``warmup_frac · aux_weight`` and then jumps to ``aux_weight``.
+    """
+    if warmup == "reference":
+        return float((1.0 if step_frac > warmup_frac else step_frac) * aux_weight)
+    if warmup != "linear":
+        raise ValueError(f"warmup must be 'linear' or 'reference'; got {warmup!r}.")
     if warmup_frac <= 0:
         return float(aux_weight)
     return float(min(1.0, step_frac / warmup_frac) * aux_weight)
@@ -86,12 +154,16 @@ def _hardened(preds, targets):
     return F.one_hot(preds.argmax(1), k).float()
 
 
-def logconf_loss(logits, targets, step_frac: float, *, aux_weight: float = 0.5, warmup_frac: float = 0.1):
-    """Auxiliary confidence loss: CE(logits, (1 − α)·targets + α·hardened own predictions)."""
-    alpha = logconf_weight(step_frac, aux_weight=aux_weight, warmup_frac=warmup_frac)
+def _logconf_targets(logits, targets, alpha):
     preds = torch.softmax(logits.detach(), dim=-1)
-    mixed = targets * (1 - alpha) + _hardened(preds, targets) * alpha
-    return xent_loss(logits, mixed)
+    return targets * (1 - alpha) + _hardened(preds, targets) * alpha
+
+
+def logconf_loss(logits, targets, step_frac: float, *, aux_weight: float = 0.5, warmup_frac: float = 0.1,
+                 warmup: str = "linear"):
+    """Auxiliary confidence loss: CE(logits, (1 − α)·targets + α·hardened own predictions)."""
+    alpha = logconf_weight(step_frac, aux_weight=aux_weight, warmup_frac=warmup_frac, warmup=warmup)
+    return xent_loss(logits, _logconf_targets(logits, targets, alpha))
 
 
 LOSSES = {"xent": xent_loss, "logconf": logconf_loss}
@@ -137,16 +209,27 @@ class HeadTrainer:
     loss : {"xent", "logconf"}
     targets : {"soft", "hard"}
         Train on the given probability rows, or on their one-hot argmax.
-    epochs : int
-    lr, weight_decay : float
-        AdamW settings.
-    batch_size : int
+    optimizer : {"lbfgs", "adamw"}, default "lbfgs"
+        Full-batch L-BFGS on the L2-regularised objective (converges to scikit-learn's
+        ``LogisticRegression`` optimum for a linear head), or minibatch AdamW.
+    epochs : int, default 30
+        Number of records (and callback calls). With L-BFGS one epoch is
+        ``iters_per_epoch`` iterations over the whole training set.
+    C : float, default 1.0
+        Inverse L2 strength, as in scikit-learn: penalty ``||W||² / (2·C·n)`` (L-BFGS).
+    iters_per_epoch : int, default 4
+        L-BFGS iterations per epoch.
+    lr, weight_decay, batch_size : AdamW settings (``optimizer="adamw"`` only).
     aux_weight, warmup_frac : float
         ``logconf`` settings (Burns et al.: 0.5 and 0.1).
+    warmup : {"linear", "reference"}
+        ``logconf`` warm-up shape (:func:`logconf_weight`).
     patience : int or None
-        Early stopping on the validation loss (against teacher labels); restores the best epoch.
-    standardize : bool
-        Standardise features with the training mean/std.
+        Early stopping on the validation loss (against teacher labels); restores the
+        best epoch. Needs validation data in ``fit``.
+    standardize : bool, default False
+        Standardise features with the training mean/std (off by default: at small n and
+        large d it overfits, and it rescales the L2 penalty).
     seed : int
     device : str
 
@@ -155,30 +238,45 @@ class HeadTrainer:
     model_ : torch.nn.Module
     history_ : list of EpochRecord
     best_epoch_ : int
+        The epoch whose weights the head keeps (the last trained one unless early
+        stopping restored an earlier one).
     stopped_early_ : bool
         Stopped before ``epochs`` (early stopping, a callback or the stop event).
+    n_iter_ : int
+        Optimiser iterations run (L-BFGS iterations or AdamW steps).
     """
 
     def __init__(self, *, head: str = "linear", hidden: int = 256, loss: str = "xent", targets: str = "soft",
-                 epochs: int = 30, lr: float = 5e-3, weight_decay: float = 1e-2, batch_size: int = 256,
-                 aux_weight: float = 0.5, warmup_frac: float = 0.1, patience: int | None = None,
-                 standardize: bool = True, seed: int = 0, device: str = "cpu"):
+                 optimizer: str = "lbfgs", epochs: int = 30, C: float = 1.0, iters_per_epoch: int = 4,
+                 lr: float = 5e-3, weight_decay: float = 1e-2, batch_size: int = 256, aux_weight: float = 0.5,
+                 warmup_frac: float = 0.1, warmup: str = "linear", patience: int | None = None,
+                 standardize: bool = False, seed: int = 0, device: str = "cpu"):
         self.head = check_choice(head, name="head", choices=("linear", "mlp"))
         self.hidden = check_int(hidden, name="hidden", minimum=1)
         self.loss = check_choice(loss, name="loss", choices=tuple(LOSSES))
         self.targets = check_choice(targets, name="targets", choices=("soft", "hard"))
+        self.optimizer = check_choice(optimizer, name="optimizer", choices=("lbfgs", "adamw"))
         self.epochs = check_int(epochs, name="epochs", minimum=1)
-        self.lr, self.weight_decay = float(lr), float(weight_decay)
+        self.C = _check_positive(C, "C")
+        self.iters_per_epoch = check_int(iters_per_epoch, name="iters_per_epoch", minimum=1)
+        self.lr, self.weight_decay = _check_positive(lr, "lr"), float(weight_decay)
         self.batch_size = check_int(batch_size, name="batch_size", minimum=1)
         self.aux_weight, self.warmup_frac = float(aux_weight), float(warmup_frac)
+        self.warmup = check_choice(warmup, name="warmup", choices=("linear", "reference"))
         self.patience = None if patience is None else check_int(patience, name="patience", minimum=1)
         self.standardize = bool(standardize)
         self.seed = check_int(seed, name="seed", minimum=0)
         self.device = device
 
+    def get_params(self) -> dict:
+        """The constructor arguments (scikit-learn style), e.g. to build an equal head."""
+        return {name: getattr(self, name) for name in _PARAMS}
+
     def __repr__(self) -> str:
-        return (f"HeadTrainer(head={self.head!r}, loss={self.loss!r}, targets={self.targets!r}, "
-                f"epochs={self.epochs}, lr={self.lr}, weight_decay={self.weight_decay})")
+        defaults = HeadTrainer.__new__(HeadTrainer)
+        HeadTrainer.__init__(defaults)
+        changed = {k: v for k, v in self.get_params().items() if v != getattr(defaults, k)}
+        return "HeadTrainer(" + ", ".join(f"{k}={v!r}" for k, v in changed.items()) + ")"
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y_proba, *, X_val=None, y_val_proba=None, X_eval=None, callbacks=(), on_record=None,
@@ -202,62 +300,62 @@ class HeadTrainer:
         Y = check_proba(y_proba, name="y_proba")
         if len(X) != len(Y):
             raise ValueError(f"lengths differ: X has {len(X)} rows, y_proba has {len(Y)}.")
+        if len(X) == 0:
+            raise ValueError("X has no rows: there is nothing to train on.")
         self.n_features_in_, self.n_classes_ = X.shape[1], Y.shape[1]
         if self.targets == "hard":
             Y = np.eye(self.n_classes_)[Y.argmax(1)]
         val = self._check_pair(X_val, y_val_proba, "X_val", "y_val_proba")
+        if self.patience is not None and val is None:
+            raise ValueError("patience (early stopping) needs teacher-labelled validation data: pass X_val and "
+                             "y_val_proba (Experiment: val_size > 0), or set patience=None.")
         X_eval = None if X_eval is None else self._check_features(X_eval, "X_eval")
         self.mean_ = X.mean(0) if self.standardize else np.zeros(X.shape[1], np.float32)
         self.std_ = (X.std(0) + 1e-6) if self.standardize else np.ones(X.shape[1], np.float32)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             self.model_ = _build_head(self.head, X.shape[1], self.n_classes_, self.hidden).to(self.device)
+        loop = _LbfgsLoop(self) if self.optimizer == "lbfgs" else _AdamwLoop(self)
         with _threads_for(X.size):
-            self._train_loop(self._tensor(X), torch.as_tensor(Y, dtype=torch.float32, device=self.device),
-                             val, X_eval, list(callbacks), on_record, stop_event)
+            self._train(loop, self._tensor(X), torch.as_tensor(Y, dtype=torch.float32, device=self.device),
+                        val, X_eval, list(callbacks), on_record, stop_event)
         return self
 
-    def _train_loop(self, Xt, Yt, val, X_eval, callbacks, on_record, stop_event):
-        opt = torch.optim.AdamW(self.model_.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-        gen = torch.Generator().manual_seed(self.seed)
-        n = len(Xt)
-        steps_per_epoch = math.ceil(n / self.batch_size)
-        total = steps_per_epoch * self.epochs
-        self.history_, self.stopped_early_, self.best_epoch_ = [], False, self.epochs
-        best = (math.inf, None)
-        bad_epochs, step = 0, 0
+    def _train(self, loop, Xt, Yt, val, X_eval, callbacks, on_record, stop_event):
+        self.history_, self.stopped_early_, self.n_iter_ = [], False, 0
+        best_loss, best_state, bad_epochs = math.inf, None, 0
         for epoch in range(1, self.epochs + 1):
-            self.model_.train()
-            order = torch.randperm(n, generator=gen)
-            losses = []
-            for start in range(0, n, self.batch_size):
-                idx = order[start:start + self.batch_size]
-                loss = self._loss(self.model_(Xt[idx]), Yt[idx], step / total)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                losses.append(float(loss.detach()) * len(idx))
-                step += 1
-            record = self._record(epoch, sum(losses) / n, val, X_eval)
-            if self.patience is not None and val is not None:
-                if record.val_loss < best[0] - 1e-6:
-                    best, bad_epochs = (record.val_loss, self._state()), 0
-                    self.best_epoch_ = epoch
+            train_loss = loop.run_epoch(Xt, Yt, epoch)
+            self.best_epoch_ = epoch
+            record = self._record(epoch, train_loss, val, X_eval)
+            if getattr(loop, "objective", None) is not None:
+                record.metrics["objective"] = loop.objective
+            if self.patience is not None:
+                if record.val_loss < best_loss - 1e-6:
+                    best_loss, best_state, bad_epochs, best_epoch = record.val_loss, self._state(), 0, epoch
                 else:
                     bad_epochs += 1
             stop = self._notify(record, callbacks, on_record, stop_event)
-            if self.patience is not None and val is not None and bad_epochs >= self.patience:
+            if self.patience is not None and bad_epochs >= self.patience:
                 stop = True
             if stop:
                 self.stopped_early_ = epoch < self.epochs
                 break
-        if best[1] is not None:
-            self.model_.load_state_dict(best[1])
+        if best_state is not None:
+            self.model_.load_state_dict(best_state)
+            self.best_epoch_ = best_epoch
 
-    def _loss(self, logits, targets, step_frac):
-        if self.loss == "logconf":
-            return logconf_loss(logits, targets, step_frac, aux_weight=self.aux_weight, warmup_frac=self.warmup_frac)
-        return xent_loss(logits, targets, step_frac)
+    def _alpha(self, step_frac: float) -> float:
+        return logconf_weight(step_frac, aux_weight=self.aux_weight, warmup_frac=self.warmup_frac,
+                              warmup=self.warmup)
+
+    def _penalty(self, n: int):
+        """||W||² / (2·C·n), doubled for two classes: scikit-learn fits a binary problem with one
+        weight vector w = W₁ − W₀, and at the optimum of the symmetric softmax pair
+        ||W₀||² + ||W₁||² = ||w||²/2, so doubling gives the same optimum for the same ``C``."""
+        weights = [p for name, p in self.model_.named_parameters() if name.endswith("weight")]
+        scale = 2.0 if self.n_classes_ == 2 else 1.0
+        return scale * sum((w ** 2).sum() for w in weights) / (2.0 * self.C * n)
 
     def _record(self, epoch, train_loss, val, X_eval) -> EpochRecord:
         val_loss = None
@@ -322,3 +420,88 @@ class HeadTrainer:
         if len(X) == 0:
             return None
         return X, (np.eye(self.n_classes_)[Y.argmax(1)] if self.targets == "hard" else Y)
+
+
+_PARAMS = ("head", "hidden", "loss", "targets", "optimizer", "epochs", "C", "iters_per_epoch", "lr",
+           "weight_decay", "batch_size", "aux_weight", "warmup_frac", "warmup", "patience", "standardize",
+           "seed", "device")
+
+
+def _check_positive(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive finite number; got {value!r}.")
+    return float(value)
+
+
+class _LbfgsLoop:
+    """Full-batch L-BFGS epochs. ``logconf`` freezes its mixed targets for each epoch
+    (computed from the predictions at the epoch's start, with α at that step fraction) and
+    restarts L-BFGS's curvature memory when they change, since L-BFGS needs one fixed
+    objective per step."""
+
+    def __init__(self, trainer: HeadTrainer):
+        self.t = trainer
+        self.opt = None
+        self.objective = None  # penalised objective after the last epoch
+
+    def _new_optimizer(self):
+        return torch.optim.LBFGS(self.t.model_.parameters(), lr=1.0, max_iter=self.t.iters_per_epoch,
+                                 history_size=20, tolerance_grad=1e-7, tolerance_change=1e-10,
+                                 line_search_fn="strong_wolfe")
+
+    def run_epoch(self, Xt, Yt, epoch) -> float:
+        t, n = self.t, len(Xt)
+        targets = Yt
+        alpha = t._alpha((epoch - 1) / t.epochs) if t.loss == "logconf" else 0.0
+        if alpha > 0:
+            with torch.no_grad():
+                targets = _logconf_targets(t.model_(Xt), Yt, alpha)
+            self.opt = None  # a new objective: restart the curvature memory
+        if self.opt is None:
+            self.opt = self._new_optimizer()
+        t.model_.train()
+
+        def closure():
+            self.opt.zero_grad()
+            data_loss = xent_loss(t.model_(Xt), targets)
+            loss = data_loss + t._penalty(n)
+            loss.backward()
+            return loss
+
+        self.opt.step(closure)
+        t.n_iter_ = self.opt.state[self.opt._params[0]].get("n_iter", t.n_iter_)
+        with torch.no_grad():
+            data_loss = float(xent_loss(t.model_(Xt), targets))
+            self.objective = data_loss + float(t._penalty(n))
+        return data_loss
+
+
+class _AdamwLoop:
+    """Minibatch AdamW epochs (shuffled with the trainer's seed); ``logconf`` per batch."""
+
+    def __init__(self, trainer: HeadTrainer):
+        self.t = trainer
+        self.opt = torch.optim.AdamW(trainer.model_.parameters(), lr=trainer.lr, weight_decay=trainer.weight_decay)
+        self.gen = torch.Generator().manual_seed(trainer.seed)
+        self.step = 0
+
+    def run_epoch(self, Xt, Yt, epoch) -> float:
+        t, n = self.t, len(Xt)
+        total = math.ceil(n / t.batch_size) * t.epochs
+        t.model_.train()
+        order = torch.randperm(n, generator=self.gen)
+        losses = []
+        for start in range(0, n, t.batch_size):
+            idx = order[start:start + t.batch_size]
+            logits = t.model_(Xt[idx])
+            if t.loss == "logconf":
+                loss = xent_loss(logits, _logconf_targets(logits, Yt[idx], t._alpha(self.step / total)))
+            else:
+                loss = xent_loss(logits, Yt[idx])
+            self.opt.zero_grad()
+            loss.backward()
+            self.opt.step()
+            losses.append(float(loss.detach()) * len(idx))
+            self.step += 1
+        t.n_iter_ = self.step
+        return sum(losses) / n

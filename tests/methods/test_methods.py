@@ -8,7 +8,7 @@ from scipy import sparse
 
 from workbench import EncoderPair, Experiment, load_dataset
 from workbench.methods import (NONLINEAR_STUDENT, EnsemW2STeacher, FilteredTeacher, RavenTeacher, SelectiveTeacher,
-                               early_stopping_epoch, make_linear_nonlinear, smooth_labels)
+                               oracle_best_epoch, make_linear_nonlinear, smooth_labels)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_linear_to_nonlinear_student_corrects_early_then_degrades():
     result = Experiment(ds, _pair(ds), n_gold=100, seed=0, student=NONLINEAR_STUDENT).run(projection=None, progress=False)
     history = result.history["student"]
     acc = np.array([r.metrics["student_acc"] for r in history])
-    best = early_stopping_epoch(history)
+    best = oracle_best_epoch(history)
     assert best < len(history), "the best epoch comes before the end"
     assert acc.max() > result.metrics["weak_acc"], "early on the student corrects the teacher"
     assert acc.max() - acc[-1] >= 0.02, "over-training on the teacher's labels degrades it"

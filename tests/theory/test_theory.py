@@ -6,13 +6,11 @@ import math
 
 import numpy as np
 import pytest
-from scipy import sparse
 
 from workbench import load_dataset, make_splits
-from workbench.theory import (calibration_over_epochs, expansion, expansion_table, fit_line, label_gap,
-                              misfit_gain_sweep, neighbourhood, pair_matrix, representation_score,
-                              representation_vs_pgr, robust_mistake_sets, robustness, synthetic_kl_check,
-                              synthetic_regression_check, teacher_vs_student_calibration, theorem41_bound)
+from workbench.theory import (calibration_over_epochs, fit_line, label_gap, misfit_gain_sweep, pair_matrix,
+                              representation_score, representation_vs_pgr, synthetic_kl_check,
+                              synthetic_regression_check, teacher_vs_student_calibration)
 from workbench.theory.representation import projector_matrix
 from workbench.train import EpochRecord
 
@@ -52,65 +50,6 @@ def test_misfit_gain_sweep_measures_every_teacher():
     assert np.isfinite(table[["misfit_sq", "gain_sq", "misfit_kl", "gain_kl", "gain_xent"]].to_numpy()).all()
     assert table["weak_acc"].iloc[0] > table["weak_acc"].iloc[-1], "noisier weak views make worse teachers"
     assert set(fits) == {"sq", "kl", "xent"} and np.isfinite(fits["sq"]["slope"])
-
-
-# -------------------------------------------------------------------- expansion
-def _path_graph(n):
-    rows = list(range(n - 1)) + list(range(1, n))
-    cols = list(range(1, n)) + list(range(n - 1))
-    return sparse.csr_matrix((np.ones(len(rows), bool), (rows, cols)), shape=(n, n))
-
-
-def test_expansion_on_a_hand_made_graph():
-    # path 0-1-2-3-4-5; B = {0, 1}, A = {2, 3, 4, 5}; U = {1}: N(U) = {0, 1, 2}
-    g = _path_graph(6)
-    U = np.array([0, 1, 0, 0, 0, 0], bool)
-    A = np.array([0, 0, 1, 1, 1, 1], bool)
-    B = np.array([1, 1, 0, 0, 0, 0], bool)
-    assert neighbourhood(U, g).tolist() == [True, True, True, False, False, False]
-    # P(N(U)|A) = 1/4, P(U|B) = 1/2 -> 0.5
-    assert expansion(U, A, B, g) == pytest.approx(0.5)
-    assert math.isnan(expansion(np.zeros(6, bool), A, B, g))
-
-
-def test_robustness_and_bound():
-    g = _path_graph(5)
-    pred = np.array([0, 0, 0, 1, 1])
-    assert robustness(pred, g).tolist() == [True, True, False, False, True]
-    assert theorem41_bound(0.1, 0.2, 0.05, 1.0) == pytest.approx(2 * 0.1 / 0.8 * 0.2 + 0.05 + 0.1 * (1 - 1.5))
-    assert math.isnan(theorem41_bound(0.6, 0.2, 0.05, 1.0))
-
-
-def test_robust_mistake_sets_with_a_deterministic_student():
-    pseudo = np.array([0, 1, 1, 0, -1, 1])
-    calls = []
-
-    def fit_predict(train):
-        calls.append(train)
-        return np.array([0, 0, 1, 0, 1, 1])  # disagrees with the teacher at row 1 only
-
-    sets = robust_mistake_sets(fit_predict, pseudo, n_train_mask=pseudo >= 0, n_runs=3, frac=0.8, seed=0)
-    assert len(sets) == 3 and all(s.tolist() == [False, True, False, False, False, False] for s in sets)
-    assert all(len(t) == 4 for t in calls)  # 80% of the 5 covered rows
-
-
-def test_expansion_table_layout_and_values():
-    rng = np.random.default_rng(0)
-    X = np.r_[rng.normal(0, 0.3, (60, 2)), rng.normal(3, 0.3, (60, 2))]
-    gold = np.r_[np.zeros(60, int), np.ones(60, int)]
-    teacher = gold.copy()
-    teacher[:6] = 1            # 6 teacher errors inside class 0's cluster
-    covered = np.ones(120, bool)
-    covered[100:] = False      # part of class 1 uncovered
-    student = gold.copy()      # the student corrects every error
-    table = expansion_table(gold, teacher, covered, student, X, k=5, metric="euclidean")
-    assert list(table.columns) == ["class", "n_S", "n_T", "alpha", "err_S", "err_vs_teacher_S", "P_not_R",
-                                   "c_hat", "bound", "acc_T", "c_cover"]
-    row0 = table.iloc[0]
-    assert row0["alpha"] == pytest.approx(0.1) and row0["err_S"] == 0.0
-    assert row0["err_vs_teacher_S"] == pytest.approx(0.1)
-    assert row0["c_hat"] > 0 and row0["bound"] >= row0["err_S"] - 1e-12
-    assert table.iloc[1]["acc_T"] == 1.0 and table.iloc[1]["n_T"] == 20
 
 
 # ---------------------------------------------------------------- representation

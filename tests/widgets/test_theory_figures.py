@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from widgets import theory_figures as TF
 
@@ -29,6 +30,20 @@ def test_calibration_and_expansion_figures():
     cal = TF.calibration_over_epochs_figure(pd.DataFrame({"epoch": [1, 2], "ece_gold": [0.1, 0.05],
                                                           "ece_teacher": [0.08, 0.02]}))
     assert [t.name for t in cal.data] == ["ECE vs gold", "ECE vs teacher labels"]
-    exp = TF.expansion_figure(pd.DataFrame({"class": ["neg", "pos"], "alpha": [0.2, 0.1], "err_S": [0.1, 0.05],
-                                            "bound": [0.3, 0.2]}))
-    assert [list(t.y) for t in exp.data] == [[0.2, 0.1], [0.1, 0.05], [0.3, 0.2]]
+
+
+
+def test_expansion_figure_draws_S_and_T_panels_from_the_table_columns():
+    table = pd.DataFrame({"class": ["neg", "pos"], "alpha": [0.2, 0.1], "err_S": [0.1, 0.05], "bound_41": [0.3, 0.2],
+                          "bound_B1": [0.25, np.nan], "c_hat": [0.5, 0.4], "cond_41": [True, False],
+                          "cond_B1": [True, True], "err_T": [0.3, 0.2], "bound_B2": [0.4, 0.35],
+                          "c_good_T": [0.6, 0.7], "c_bad_T": [0.5, 0.2], "cond_42": [False, True]})
+    fig = TF.expansion_figure(table)
+    left = [t for t in fig.data if t.xaxis == "x"]
+    right = [t for t in fig.data if t.xaxis == "x2"]
+    assert [list(t.y) for t in left][:3] == [[0.2, 0.1], [0.1, 0.05], [0.3, 0.2]]
+    assert np.isnan(left[3].y[1]) and [list(t.y) for t in right] == [[0.3, 0.2], [0.4, 0.35]]
+    assert "ĉ = 0.5" in left[0].customdata[0] and "fail" in left[0].customdata[1]
+    assert "ĉ(S_bad, T) = 0.2" in right[0].customdata[1]
+    with pytest.raises(ValueError, match="missing"):
+        TF.expansion_figure(table.drop(columns=["bound_B2"]))

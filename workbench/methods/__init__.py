@@ -9,7 +9,7 @@ from importlib import import_module
 _EXPORTS = {
     "RavenTeacher": "ensembles", "EnsemW2STeacher": "ensembles",
     "SelectiveTeacher": "selective", "FilteredTeacher": "selective", "smooth_labels": "selective",
-    "make_linear_nonlinear": "nonlinear", "early_stopping_epoch": "nonlinear", "NONLINEAR_STUDENT": "nonlinear",
+    "make_linear_nonlinear": "nonlinear", "oracle_best_epoch": "nonlinear", "NONLINEAR_STUDENT": "nonlinear",
     "compare_methods": "compare", "METHODS": "compare",
 }
 

@@ -6,6 +6,8 @@ import time
 
 import pandas as pd
 
+from .. import metrics as M
+
 from ..experiment import Experiment
 from .ensembles import EnsemW2STeacher, RavenTeacher
 from .selective import FilteredTeacher, SelectiveTeacher
@@ -33,8 +35,13 @@ def _teacher(method, exp, extra_weak, seed):
 
 
 def compare_methods(dataset, pair, *, methods=METHODS, extra_weak=None, n_gold: int = 200, seed: int = 0,
-                    cache=None, student=None) -> pd.DataFrame:
-    """Run each method on the same dataset, pair, split and seed.
+                    cache=None, student=None, abstain_share=None) -> pd.DataFrame:
+    """Run each method on the same dataset, pair, split and seed, against ONE weak baseline.
+
+    Every row's PGR uses the plain Burns probe as the weak baseline (its whole-test-set
+    accuracy, abstentions at chance), so methods are compared on one scale; each
+    method's own teacher accuracy is a separate column (``teacher_acc``, on the test
+    points it covers).
 
     Parameters
     ----------
@@ -46,18 +53,36 @@ def compare_methods(dataset, pair, *, methods=METHODS, extra_weak=None, n_gold: 
 
     Returns
     -------
-    DataFrame: method, weak_acc, student_acc, ceiling_acc, pgr, pgr_ci_low, pgr_ci_high,
-    teacher_coverage, seconds.
+    DataFrame: method, weak_acc (the plain baseline), teacher_acc, teacher_coverage,
+    student_acc, ceiling_acc, pgr, pgr_ci_low, pgr_ci_high, pgr_undefined_share, seconds.
     """
-    base = Experiment(dataset, pair, n_gold=n_gold, seed=seed, cache=cache, student=student).embed(progress=False)
+    options = dict(n_gold=n_gold, seed=seed, cache=cache, student=student, abstain_share=abstain_share)
+    base = Experiment(dataset, pair, **options).embed(progress=False)
+    plain = _run(base, "probe")
+    test = plain.points["split"].to_numpy() == "test"
+    y = dataset.labels[test]
+    k = dataset.n_classes
+    weak_scores = M.correct_with_abstention(y, plain.proba["weak"][test].argmax(1), plain.points["covered"][test],
+                                            n_classes=k)
+    weak_all = float(weak_scores.mean())
     rows = []
     for method in methods:
         t0 = time.perf_counter()
-        exp = Experiment(dataset, pair, teacher=_teacher(method, base, extra_weak, seed), n_gold=n_gold, seed=seed,
-                         cache=cache, student=student)
-        exp.X_weak_, exp.X_strong_ = base.X_weak_, base.X_strong_
-        m = exp.run(projection=None, progress=False).metrics
-        rows.append({"method": method, **{k: m[k] for k in ("weak_acc", "student_acc", "ceiling_acc", "pgr",
-                                                              "pgr_ci_low", "pgr_ci_high", "teacher_coverage")},
-                     "seconds": time.perf_counter() - t0})
+        result = plain if method == "plain" else _run(base, _teacher(method, base, extra_weak, seed))
+        m = result.metrics
+        student_ok = result.proba["student"][test].argmax(1) == y
+        ceiling_ok = result.proba["ceiling"][test].argmax(1) == y
+        interval = M.pgr_interval(weak_scores, student_ok, ceiling_ok, seed=seed)
+        rows.append({"method": method, "weak_acc": weak_all, "teacher_acc": m["weak_acc"],
+                     "teacher_coverage": m["teacher_coverage"], "student_acc": m["student_acc"],
+                     "ceiling_acc": m["ceiling_acc"], "pgr": M.pgr(weak_all, m["student_acc"], m["ceiling_acc"]),
+                     "pgr_ci_low": interval.low, "pgr_ci_high": interval.high,
+                     "pgr_undefined_share": interval.undefined_share, "seconds": time.perf_counter() - t0})
     return pd.DataFrame(rows)
+
+
+def _run(base: Experiment, teacher):
+    exp = Experiment(base.dataset, base.pair, teacher=teacher, n_gold=base.n_gold, seed=base.seed, cache=base.cache,
+                     student=base.student, abstain_share=base.abstain_share)
+    exp.X_weak_, exp.X_strong_ = base.X_weak_, base.X_strong_
+    return exp.run(projection=None, progress=False)

@@ -1,142 +1,240 @@
-"""Finite-data expansion checks (Lang et al., "Theoretical analysis of weak-to-strong generalization").
+"""Lang, Sontag & Vijayaraghavan (NeurIPS 2024), "Theoretical Analysis of Weak-to-Strong
+Generalization": the definitions and bounds, as pure functions on a finite sample.
 
-No public code implements these; every choice is documented here.
+Every formula quotes its source (section, definition or theorem of the paper); the finite-data
+procedure (retrains on 80% subsets, measurement on held-out rows) is in
+:mod:`workbench.theory.expansion_check`. ``docs/science_expansion.md`` lists every choice made
+to turn the paper into code.
 
-Notation: per gold class i, covered S_i = {teacher labels it, gold = i}, split into
-S_i^good (teacher right) and S_i^bad (teacher wrong); uncovered T_i; α_i = P(S_i^bad | S_i).
+Empirical distribution. Probabilities are fractions of the measured sample, so the paper's
+edge weight w(x, x') = P(x)P(x')·1[x ∈ N(x')] (Definition 5) is a count of edges.
 
-* Neighbourhood: N(x) = x and its ``k`` nearest neighbours in a chosen representation
-  (strong, weak or user-provided; cosine by default). N(U) = ∪_{x∈U} N(x).
-* Expansion of a set U ⊂ B towards A:  ĉ = P(N(U) | A) / P(U | B)  (DESIGN.md §2).
-* Robust mistake sets (the paper's heuristic): retrain the student on ``n_runs`` random
-  ``frac`` subsets; in run r, U_r = the points of S_i^bad on which the student disagrees
-  with the teacher's pseudolabel (the student's "mistakes" w.r.t. its training labels —
-  exactly the candidate corrections). ĉ_i = min_r expansion(U_r, S_i^good, S_i^bad).
-* Robustness: R(f) = points whose student prediction equals that of all their
-  neighbours; P(¬R(f) | S_i) is reported.
-* Theorem 4.1 bound: err(f, y | S_i) ≤ 2α_i/(1−2α_i) · P(¬R(f) | S_i) + err(f, ỹ | S_i)
-  + α_i (1 − 3c/2), evaluated with the measured quantities and c = ĉ_i as measured (not
-  clipped); it is only defined for α_i < 1/2 (NaN otherwise).
-* Coverage expansion (Theorem 4.2-style, our simplification): ĉ with U = B = T_i
-  (uncovered, gold i) and A = S_i — how much of the covered set the neighbourhood of
-  the uncovered points reaches, per unit of T_i mass; reported as ``c_cover``.
+Neighbourhood (Definition 1: "N satisfies x ∈ N(x') ⟺ x' ∈ N(x)"). We use the symmetrised
+kNN graph: x ~ x' iff x is among the k nearest neighbours of x' OR x' among those of x.
+Like the paper's ball N(x) = {x' : ‖φ(x) − φ(x')‖ ≤ r}, N(x) contains x itself:
+N(x) = {x} ∪ {x' : x ~ x'} and N(U) = ∪_{x∈U} N(x).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 
 from .._validation import check_int, check_matrix
 
-__all__ = ["knn_graph", "neighbourhood", "expansion", "robustness", "robust_mistake_sets",
-           "theorem41_bound", "expansion_table"]
+__all__ = ["knn_graph", "neighbourhood", "disagreement_rate", "robustness", "robust_mistake_sets",
+           "robust_neighbourhood_size", "expansion", "theorem41_bound", "theorem41_conditions",
+           "theoremB1_bound", "theorem42_bound", "theoremB2_bound", "theoremB3_bound"]
 
 
-def knn_graph(X, *, k: int = 10, metric: str = "cosine") -> sparse.csr_matrix:
-    """Directed kNN adjacency (n × n, bool CSR): row x marks its ``k`` nearest neighbours (not itself)."""
+def knn_graph(X, *, k: int = 10, metric: str = "cosine", symmetric: bool = True) -> sparse.csr_matrix:
+    """kNN adjacency (n × n, bool CSR, no self loops).
+
+    Parameters
+    ----------
+    X : ndarray (n, d)
+    k : int, keyword-only
+        Neighbours per point, 1 <= k <= n − 1.
+    symmetric : bool, keyword-only
+        True (default): x ~ x' iff x ∈ kNN(x') or x' ∈ kNN(x) — the symmetric neighbourhood that
+        Definition 1 requires. False: row x marks only its own k nearest neighbours.
+    """
     from sklearn.neighbors import NearestNeighbors
 
     X = check_matrix(X, name="X")
     k = check_int(k, name="k", minimum=1, maximum=len(X) - 1)
-    nn = NearestNeighbors(n_neighbors=k + 1, metric=metric).fit(X)
-    _, idx = nn.kneighbors(X)
+    _, idx = NearestNeighbors(n_neighbors=k + 1, metric=metric).fit(X).kneighbors(X)
     rows, cols = [], []
     for i, neigh in enumerate(idx):
         neigh = [j for j in neigh if j != i][:k]
         rows += [i] * len(neigh)
         cols += neigh
-    return sparse.csr_matrix((np.ones(len(rows), bool), (rows, cols)), shape=(len(X), len(X)))
+    g = sparse.csr_matrix((np.ones(len(rows), bool), (rows, cols)), shape=(len(X), len(X)))
+    return (g + g.T).tocsr().astype(bool) if symmetric else g
+
+
+def _check_graph(graph, n: int, *, require_symmetric: bool = True) -> sparse.csr_matrix:
+    if not sparse.issparse(graph):
+        graph = sparse.csr_matrix(np.asarray(graph, dtype=bool))
+    graph = graph.tocsr().astype(bool)
+    if graph.shape != (n, n):
+        raise ValueError(f"graph must have shape ({n}, {n}) to match the masks; got {graph.shape}.")
+    if require_symmetric and (graph != graph.T).nnz:
+        raise ValueError("graph must be symmetric (Lang et al., Definition 1: x ∈ N(x') ⟺ x' ∈ N(x)); "
+                         "build it with knn_graph(X, symmetric=True) or pass graph.maximum(graph.T).")
+    return graph
+
+
+def _mask(m, n: int | None, name: str) -> np.ndarray:
+    m = np.asarray(m)
+    if m.dtype != bool:
+        raise TypeError(f"{name} must be a boolean mask of shape (n,); got dtype {m.dtype}.")
+    if n is not None and m.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},); got {m.shape}.")
+    return m
 
 
 def neighbourhood(mask, graph) -> np.ndarray:
-    """N(U) = U ∪ neighbours of U, as a bool mask of shape (n,)."""
-    mask = np.asarray(mask, dtype=bool)
+    """N(U) = ∪_{x∈U} N(x) with N(x) = {x} ∪ graph neighbours of x; bool mask of shape (n,)."""
+    mask = _mask(mask, graph.shape[0], "mask")
     reached = np.asarray(graph[mask].sum(axis=0)).ravel() > 0
     return reached | mask
 
 
-def expansion(U, A, B, graph) -> float:
-    """ĉ = P(N(U) | A) / P(U | B); NaN when U is empty or A/B are empty."""
-    U, A, B = (np.asarray(m, dtype=bool) for m in (U, A, B))
-    if not A.any() or not B.any() or not (U & B).any():
-        return float("nan")
-    p_nu_a = np.mean(neighbourhood(U, graph)[A])
-    p_u_b = np.mean(U[B])
-    return float(p_nu_a / p_u_b)
+def disagreement_rate(pred, graph) -> np.ndarray:
+    """r(f, x) = P(f(x') ≠ f(x) | x' ∈ N(x)) (Definition 2), shape (n,).
 
-
-def robustness(pred, graph) -> np.ndarray:
-    """R(f): True where every neighbour has the same prediction as the point, shape (n,)."""
+    N(x) includes x, so r = (#neighbours with another prediction) / (degree + 1); an isolated
+    point has r = 0.
+    """
     pred = np.asarray(pred)
-    g = graph.tocoo()
-    differs = pred[g.row] != pred[g.col]
-    not_robust = np.zeros(len(pred), dtype=bool)
-    np.logical_or.at(not_robust, g.row[differs], True)
-    return ~not_robust
+    g = _check_graph(graph, len(pred), require_symmetric=False).tocoo()
+    differs = np.zeros(len(pred))
+    np.add.at(differs, g.row, pred[g.row] != pred[g.col])
+    degree = np.bincount(g.row, minlength=len(pred))
+    return differs / (degree + 1)
 
 
-def robust_mistake_sets(fit_predict, pseudo, *, n_train_mask, n_runs: int = 5, frac: float = 0.8,
-                        seed: int = 0) -> list[np.ndarray]:
-    """Per run, the points where the retrained student disagrees with the teacher.
+def robustness(pred, graph, *, eta: float = 0.0) -> np.ndarray:
+    """R_η(f) = {x : r(f, x) ≤ η} (Definition 2), bool (n,). η = 0: f constant on N(x)."""
+    if not 0.0 <= float(eta) < 1.0:
+        raise ValueError(f"eta must be in [0, 1); got {eta}.")
+    return disagreement_rate(pred, graph) <= float(eta) + 1e-12
+
+
+def robust_mistake_sets(pred, gold, B, robust) -> tuple[np.ndarray, np.ndarray]:
+    """The two sets a classifier f contributes to the expanding families (Section 4.1).
+
+    Returns ``(U(B, f) ∩ R(f), (B \\ U(B, f)) ∩ R(f))`` with U(B, f) = {x ∈ B : f(x) ≠ y(x)}:
+    the element of M(B, F) (robust mistakes) and of M'(B, F) (robust non-mistakes), bool (n,).
+    """
+    pred, gold = np.asarray(pred), np.asarray(gold)
+    B = _mask(B, len(pred), "B")
+    robust = _mask(robust, len(pred), "robust")
+    wrong = pred != gold
+    return B & wrong & robust, B & ~wrong & robust
+
+
+def robust_neighbourhood_size(U, A, graph, *, eta: float) -> float:
+    """P_{1−η}(U, A) = min_V {P(V|A) : w(V, U) ≥ (1 − η) w(N(U), U)} (Definition 6).
+
+    With empirical weights, a point x brings w(x, U) = #{x' ∈ U : x ∈ N(x')} and costs 1/|A| if
+    x ∈ A, nothing otherwise; taking every point outside A, then the points of A with the most
+    edges into U first, is optimal. η = 0 gives P(N(U) | A).
+    """
+    n = graph.shape[0]
+    U, A = _mask(U, n, "U"), _mask(A, n, "A")
+    if not A.any():
+        return float("nan")
+    into_u = np.asarray(graph[:, U].sum(axis=1)).ravel() + U  # x ∈ N(x) adds the self pair
+    need = (1.0 - float(eta)) * into_u.sum() - into_u[~A].sum()
+    if need <= 0:
+        return 0.0
+    taken = np.cumsum(np.sort(into_u[A])[::-1])
+    return float((np.searchsorted(taken, need - 1e-9) + 1) / A.sum())
+
+
+def expansion(U, A, B, graph, *, q: float = 0.0, eta: float = 0.0) -> float:
+    """ĉ(U) = P(N(U) | A) / P(U | B) for one U ⊂ B (Definitions 3–4; Definition 7 if η > 0).
+
+    Definition 4 only asks sets with P(U | B) > q to expand, so a set with P(U | B) <= q does not
+    count: NaN. NaN as well when A or B is empty.
 
     Parameters
     ----------
-    fit_predict : callable(train_index) -> ndarray (n,)
-        Trains the student on the given row positions (teacher labels) and predicts all rows.
-    pseudo : ndarray (n,)
-        Teacher labels (-1 = abstained).
-    n_train_mask : ndarray (n,) bool
-        Rows the student may be trained on (covered student-train rows).
+    U, A, B : bool ndarray (n,)
+        U must lie inside B. A is where the neighbourhood is measured.
+    graph : sparse (n, n), symmetric
+    q : float, keyword-only
+        The q of (c, q)-expansion.
+    eta : float, keyword-only
+        0 (default): P(N(U)|A). > 0: the η-robust neighbourhood size P_{1−η}(U, A).
     """
-    rng = np.random.default_rng(seed)
-    candidates = np.flatnonzero(np.asarray(n_train_mask, dtype=bool))
-    out = []
-    for _ in range(check_int(n_runs, name="n_runs", minimum=1)):
-        train = rng.choice(candidates, size=max(1, int(frac * len(candidates))), replace=False)
-        pred = np.asarray(fit_predict(np.sort(train)))
-        out.append((pred != pseudo) & (pseudo >= 0))
-    return out
+    graph = _check_graph(graph, len(np.asarray(U)))
+    n = graph.shape[0]
+    U, A, B = _mask(U, n, "U"), _mask(A, n, "A"), _mask(B, n, "B")
+    if (U & ~B).any():
+        raise ValueError("U must be a subset of B (Definition 4: M is a collection of subsets of B); "
+                         "intersect it first, e.g. U & B.")
+    if not A.any() or not B.any():
+        return float("nan")
+    p_u = float(U[B].mean())
+    if p_u <= q:
+        return float("nan")
+    top = float(neighbourhood(U, graph)[A].mean()) if eta == 0 else robust_neighbourhood_size(U, A, graph, eta=eta)
+    return top / p_u
+
+
+def _valid_alpha(alpha) -> bool:
+    return bool(np.isfinite(alpha) and 0 < alpha < 0.5)
 
 
 def theorem41_bound(alpha, p_not_robust, err_vs_teacher, c) -> float:
-    """2α/(1−2α)·P(¬R) + err(f, ỹ) + α(1 − 3c/2); NaN unless 0 <= α < 1/2."""
-    if not np.isfinite(alpha) or alpha >= 0.5 or alpha < 0 or not np.isfinite(c):
+    """Theorem 4.1: err(f, y|S_i) ≤ 2α/(1−2α)·P(¬R(f)|S_i) + err(f, ỹ|S_i) + α(1 − 3c/2).
+
+    NaN unless 0 < α < 1/2 (the paper's standing assumption) and c is finite. Its conditions
+    are :func:`theorem41_conditions`.
+    """
+    if not _valid_alpha(alpha) or not np.isfinite(c):
         return float("nan")
     return float(2 * alpha / (1 - 2 * alpha) * p_not_robust + err_vs_teacher + alpha * (1 - 1.5 * c))
 
 
-def expansion_table(gold, teacher, covered, student_pred, X_repr, *, k: int = 10, metric: str = "cosine",
-                    mistake_sets=None, label_names=None) -> pd.DataFrame:
-    """Per-class table in the layout of Lang et al.'s Tables 1 and 4.
+def theorem41_conditions(alpha, c, q, p_disagree_or_not_robust) -> bool:
+    """Theorem 4.1's hypotheses on (c, q) and f: q < 3/4·(1 − 2α) and
+    P(f(x) ≠ ỹ(x) or f not robust at x | S_i) ≤ (1 − α + 3cα)/4."""
+    if not _valid_alpha(alpha) or not np.isfinite(c):
+        return False
+    return bool(q < 0.75 * (1 - 2 * alpha) and p_disagree_or_not_robust <= (1 - alpha + 3 * c * alpha) / 4)
 
-    Columns: class, n_S, n_T, alpha, err_S (student vs gold on S_i), err_vs_teacher_S,
-    P_not_R (on S_i), c_hat (min over the robust mistake sets; NaN if none is non-empty),
-    bound (Theorem 4.1 with c_hat), acc_T (student on uncovered), c_cover.
+
+def theoremB1_bound(alpha, p_not_robust, err_vs_teacher, c) -> float:
+    """Theorem B.1 (the tighter form behind the paper's Table 1):
+
+    err(f, y|S_i) ≤ [err(f, ỹ|S_i) − α(2c' − 1) + 2c'α·P(¬R_η(f)|S_i)] / (1 − 2c'α),
+    c' = c / (1 − α + cα). Hypothesis: P(f ≠ ỹ or f not η-robust | S_i) ≤ 1 − q − α.
     """
-    gold, teacher, pred = (np.asarray(a) for a in (gold, teacher, student_pred))
-    covered = np.asarray(covered, dtype=bool)
-    graph = knn_graph(X_repr, k=k, metric=metric)
-    robust = robustness(pred, graph)
-    sets = mistake_sets if mistake_sets is not None else [(pred != teacher) & covered]
-    classes = np.unique(gold)
-    rows = []
-    for i in classes:
-        S, T = covered & (gold == i), ~covered & (gold == i)
-        good, bad = S & (teacher == i), S & (teacher != i)
-        alpha = float(bad.sum() / S.sum()) if S.any() else float("nan")
-        c_runs = [expansion(U & bad, good, bad, graph) for U in sets]
-        c_runs = [c for c in c_runs if np.isfinite(c)]
-        c_hat = min(c_runs) if c_runs else float("nan")
-        p_not_r = float(np.mean(~robust[S])) if S.any() else float("nan")
-        err_t = float(np.mean(pred[S] != teacher[S])) if S.any() else float("nan")
-        rows.append({
-            "class": label_names[i] if label_names is not None else int(i), "n_S": int(S.sum()), "n_T": int(T.sum()),
-            "alpha": alpha, "err_S": float(np.mean(pred[S] != i)) if S.any() else float("nan"),
-            "err_vs_teacher_S": err_t, "P_not_R": p_not_r, "c_hat": c_hat,
-            "bound": theorem41_bound(alpha, p_not_r, err_t, c_hat),
-            "acc_T": float(np.mean(pred[T] == i)) if T.any() else float("nan"),
-            "c_cover": expansion(T, S, T, graph),
-        })
-    return pd.DataFrame(rows)
+    if not _valid_alpha(alpha) or not np.isfinite(c) or c <= 0:
+        return float("nan")
+    c1 = c / (1 - alpha + c * alpha)
+    den = 1 - 2 * c1 * alpha
+    if den <= 0:
+        return float("nan")
+    return float((err_vs_teacher - alpha * (2 * c1 - 1) + 2 * c1 * alpha * p_not_robust) / den)
+
+
+def theoremB2_bound(alpha, p_not_robust_T, err_vs_teacher_S, c1, c2, q) -> float:
+    """Theorem B.2 (Theorem 4.2 with separate expansions; the paper's Table 4):
+
+    err(f, y|T_i) ≤ (1 + α/(c/c̄ − 2α))·P(¬R_η(f)|T_i)
+                    + max(q, (err(f, ỹ|S_i) − c2·α)/(c1 − (c1 + c2)α)),
+    c1: M(T_i, F) on (S_i^good, T_i); c2: M'(T_i, F) on (S_i^bad, T_i); c = min, c̄ = max.
+    Hypothesis: err(f, ỹ|S_i) + P(¬R_η(f)|T_i) < c1(1 − q − α). NaN where a denominator is <= 0.
+    """
+    if not _valid_alpha(alpha) or not (np.isfinite(c1) and np.isfinite(c2)) or min(c1, c2) <= 0:
+        return float("nan")
+    ratio_den = min(c1, c2) / max(c1, c2) - 2 * alpha
+    den = c1 - (c1 + c2) * alpha
+    if ratio_den <= 0 or den <= 0:
+        return float("nan")
+    return float((1 + alpha / ratio_den) * p_not_robust_T + max(q, (err_vs_teacher_S - c2 * alpha) / den))
+
+
+def theorem42_bound(alpha, p_not_robust_T, err_vs_teacher_S, c, q) -> float:
+    """Theorem 4.2: err(f, y|T_i) ≤ (1 + α/(1−2α))·P(¬R(f)|T_i)
+    + max(q, (err(f, ỹ|S_i) − cα)/(c(1 − 2α))).
+
+    Hypothesis: err(f, ỹ|S_i) + P(¬R(f)|T_i) < c(1 − q − α).
+    """
+    if not _valid_alpha(alpha) or not np.isfinite(c) or c <= 0:
+        return float("nan")
+    return float((1 + alpha / (1 - 2 * alpha)) * p_not_robust_T
+                 + max(q, (err_vs_teacher_S - c * alpha) / (c * (1 - 2 * alpha))))
+
+
+def theoremB3_bound(alpha, p_not_robust_T, err_vs_teacher_S, c, q) -> float:
+    """Theorem B.3 (only T_i → S_i^good expansion):
+    err(f, y|T_i) ≤ P(¬R_η(f)|T_i) + max(q, err(f, ỹ|S_i)/(c(1 − α)))."""
+    if not _valid_alpha(alpha) or not np.isfinite(c) or c <= 0:
+        return float("nan")
+    return float(p_not_robust_T + max(q, err_vs_teacher_S / (c * (1 - alpha))))

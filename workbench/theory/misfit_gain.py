@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from .. import metrics as M
-from ..train import HeadTrainer
+from .._run_metrics import final_metrics
+from ..protocol import fit_probe, probe_protocol
 
 __all__ = ["fit_line", "synthetic_regression_check", "synthetic_kl_check", "misfit_gain_sweep",
            "fit_softmax_student"]
@@ -113,8 +114,7 @@ def synthetic_kl_check(dataset, *, n_gold: int = 200, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     gold = rng.choice(len(dataset), size=n_gold, replace=False)
     Xw, Xs = dataset.features["weak"], dataset.features["strong"]
-    teacher = HeadTrainer(epochs=100, targets="hard", seed=seed).fit(Xw[gold], M.one_hot(dataset.labels[gold], dataset.n_classes))
-    p_w = teacher.predict_proba(Xw)
+    p_w = fit_probe(Xw, dataset.labels, gold, n_classes=dataset.n_classes, seed=seed).predict_proba(Xw)
     p_sw = fit_softmax_student(Xs, p_w, seed=seed)
     p_true = dataset.p_true
     kl_w = float(np.mean(M.kl_rows(p_w, p_true)))
@@ -125,8 +125,9 @@ def synthetic_kl_check(dataset, *, n_gold: int = 200, seed: int = 0) -> dict:
 
 
 def misfit_gain_sweep(X_strong, y, splits, teachers: dict, *, n_classes: int, p_true=None, seed: int = 0,
-                      student_epochs: int = 30) -> tuple[pd.DataFrame, dict]:
-    """One strong student per weak teacher; misfit and gain measured on the test split.
+                      student=None) -> tuple[pd.DataFrame, dict]:
+    """One strong student per weak teacher (:func:`workbench.protocol.probe_protocol`); misfit and
+    gain measured on the test split.
 
     Parameters
     ----------
@@ -134,10 +135,12 @@ def misfit_gain_sweep(X_strong, y, splits, teachers: dict, *, n_classes: int, p_
     y : ndarray (n,)
     splits : Splits
     teachers : dict name -> ndarray (n, d_w)
-        Weak views; each gets a probe trained on ``splits.weak_train`` gold labels.
+        Weak views; each gets the protocol's probe trained on ``splits.weak_train`` gold labels.
     n_classes : int
     p_true : ndarray (n, k), optional
         Enables the exact ``gain_kl``; otherwise it is NaN and ``gain_xent`` is the proxy.
+    student : None, dict or HeadTrainer
+        The student head (the protocol's default when None).
 
     Returns
     -------
@@ -145,24 +148,14 @@ def misfit_gain_sweep(X_strong, y, splits, teachers: dict, *, n_classes: int, p_
         gain_kl, gain_xent, seconds) and ``{"sq": fit_line(...), "kl": ..., "xent": ...}``.
     """
     y = np.asarray(y)
-    test, train, gold = splits.test, splits.student_train, splits.weak_train
     rows = []
     for name, Xw in teachers.items():
         t0 = time.perf_counter()
-        probe = HeadTrainer(epochs=50, targets="hard", batch_size=64, seed=seed).fit(
-            Xw[gold], M.one_hot(y[gold], n_classes))
-        p_w = probe.predict_proba(Xw)
-        student = HeadTrainer(epochs=student_epochs, seed=seed).fit(X_strong[train], p_w[train])
-        p_sw = student.predict_proba(X_strong[test])
-        pw_t = p_w[test]
-        rows.append({
-            "teacher": name, "weak_acc": M.accuracy(y[test], pw_t.argmax(1)),
-            "student_acc": M.accuracy(y[test], p_sw.argmax(1)),
-            "misfit_sq": M.misfit_sq(pw_t, p_sw), "gain_sq": M.gain_sq(pw_t, p_sw, y[test]),
-            "misfit_kl": M.misfit_kl(pw_t, p_sw),
-            "gain_kl": M.gain_kl(pw_t, p_sw, p_true[test]) if p_true is not None else float("nan"),
-            "gain_xent": M.gain_xent(pw_t, p_sw, y[test]), "seconds": time.perf_counter() - t0,
-        })
+        run = probe_protocol(Xw, X_strong, y, splits, n_classes=n_classes, student=student, seed=seed)
+        m = final_metrics(y, run.proba, run.covered, splits, p_true=p_true, seed=seed)
+        rows.append({"teacher": name, **{k: m[k] for k in ("weak_acc", "student_acc", "misfit_sq", "gain_sq",
+                                                           "misfit_kl", "gain_kl", "gain_xent")},
+                     "seconds": time.perf_counter() - t0})
     table = pd.DataFrame(rows)
     fits = {"sq": fit_line(table["misfit_sq"], table["gain_sq"]),
             "kl": fit_line(table["misfit_kl"], table["gain_kl"]),

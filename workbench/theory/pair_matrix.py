@@ -12,32 +12,27 @@ import time
 import numpy as np
 import pandas as pd
 
-from .. import metrics as M
+from .._run_metrics import final_metrics
 from ..data import make_splits
-from ..train import HeadTrainer
+from ..protocol import probe_protocol
 from .representation import representation_score
 
 __all__ = ["burns_protocol", "pair_matrix", "representation_vs_pgr"]
 
 
-def burns_protocol(X_weak, X_strong, y, splits, *, n_classes: int, seed: int = 0, epochs: int = 30) -> dict:
-    """Weak probe on gold → pseudolabels → strong student; strong ceiling on gold. Test metrics."""
-    y = np.asarray(y)
-    gold, train, test = splits.weak_train, splits.student_train, splits.test
-    probe = HeadTrainer(epochs=50, targets="hard", batch_size=64, seed=seed).fit(
-        X_weak[gold], M.one_hot(y[gold], n_classes))
-    p_w = probe.predict_proba(X_weak)
-    student = HeadTrainer(epochs=epochs, seed=seed).fit(X_strong[train], p_w[train])
-    ceiling = HeadTrainer(epochs=epochs, targets="hard", seed=seed).fit(X_strong[train], M.one_hot(y[train], n_classes))
-    pred = {"weak": p_w[test].argmax(1), "student": student.predict(X_strong[test]),
-            "ceiling": ceiling.predict(X_strong[test])}
-    acc = {k: M.accuracy(y[test], v) for k, v in pred.items()}
-    low, high = M.pgr_bootstrap_ci(y[test], pred["weak"], pred["student"], pred["ceiling"], seed=seed)
-    return {"weak_acc": acc["weak"], "student_acc": acc["student"], "ceiling_acc": acc["ceiling"],
-            "pgr": M.pgr(acc["weak"], acc["student"], acc["ceiling"]), "pgr_ci_low": low, "pgr_ci_high": high}
+def burns_protocol(X_weak, X_strong, y, splits, *, n_classes: int, seed: int = 0, student=None) -> dict:
+    """:func:`workbench.protocol.probe_protocol` on one pair; the run's test metrics (as ``Result.metrics``)."""
+    run = probe_protocol(X_weak, X_strong, y, splits, n_classes=n_classes, student=student, seed=seed)
+    m = final_metrics(np.asarray(y), run.proba, run.covered, splits, seed=seed)
+    return {k: m[k] for k in _PAIR_KEYS}
 
 
-def pair_matrix(dataset, features: dict, *, n_gold: int = 200, seed: int = 0, test_size: float = 0.25) -> pd.DataFrame:
+_PAIR_KEYS = ("weak_acc", "student_acc", "ceiling_acc", "pgr", "pgr_ci_low", "pgr_ci_high", "pgr_undefined_share",
+              "pgr_inverted_pair")
+
+
+def pair_matrix(dataset, features: dict, *, n_gold: int = 200, seed: int = 0, test_size: float = 0.25,
+                student=None) -> pd.DataFrame:
     """Run :func:`burns_protocol` for every ordered pair (weak != strong) of ``features``.
 
     Parameters
@@ -52,12 +47,13 @@ def pair_matrix(dataset, features: dict, *, n_gold: int = 200, seed: int = 0, te
             if weak == strong:
                 continue
             t0 = time.perf_counter()
-            out = burns_protocol(Xw, Xs, dataset.labels, splits, n_classes=dataset.n_classes, seed=seed)
+            out = burns_protocol(Xw, Xs, dataset.labels, splits, n_classes=dataset.n_classes, seed=seed,
+                                 student=student)
             rows.append({"weak": weak, "strong": strong, **out, "seconds": time.perf_counter() - t0})
     return pd.DataFrame(rows)
 
 
-def representation_vs_pgr(table: pd.DataFrame, features: dict, *, k: int = 50, ridge: float = 1e-3,
+def representation_vs_pgr(table: pd.DataFrame, features: dict, *, k: int = 50, ridge: float = 0.1,
                           max_rows: int = 3000, seed: int = 0):
     """Add ``rep_score`` = ‖P_s(I − P_w)‖ per pair; return (table, spearman rho, p-value).
 

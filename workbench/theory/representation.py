@@ -7,7 +7,10 @@ labelled as such everywhere it is shown:
 * centre Φ (n × d) and keep its top-``k`` principal components by a thin SVD
   Φ = U S Vᵀ (never an n × n matrix);
 * the ridge "kernel projector" P = K (K + λI)⁻¹ with K = ΦΦᵀ/n equals
-  U diag(s²/n / (s²/n + λ)) Uᵀ on the kept components;
+  U diag(s²/n / (s²/n + λ)) Uᵀ on the kept components, with λ = ``ridge`` · s₁²/n
+  *relative* to the largest eigenvalue of K, so the score does not change when the
+  features are rescaled and a component counts by its share of the spectrum (an
+  absolute λ saturates the score near 1 for any embedding with large eigenvalues);
 * label-free score  ‖P_s (I − P_w)‖  (operator norm): how much of what the strong
   representation can express lies outside what the weak one expresses;
 * with labels, gap proxy  ‖P_s (I − P_w) y‖² / n  with y the centred one-hot labels (n, k)
@@ -33,7 +36,7 @@ def principal_subspace(Phi, *, k: int, ridge: float):
     k : int
         Number of principal components kept (capped at min(n, d)).
     ridge : float >= 0
-        λ of P = K (K + λI)⁻¹.
+        λ of P = K (K + λI)⁻¹ relative to K's largest eigenvalue: λ = ridge · s₁²/n.
 
     Returns
     -------
@@ -50,7 +53,8 @@ def principal_subspace(Phi, *, k: int, ridge: float):
     keep = s[: min(k, len(s))] > 1e-10 * max(s[0], 1e-300)
     U, s = U[:, : len(keep)][:, keep], s[: len(keep)][keep]
     ev = s**2 / n
-    return U, ev / (ev + ridge)
+    lam = ridge * (ev[0] if len(ev) else 0.0)
+    return U, ev / (ev + lam)
 
 
 def projector_matrix(Phi, *, k: int, ridge: float) -> np.ndarray:
@@ -59,7 +63,7 @@ def projector_matrix(Phi, *, k: int, ridge: float) -> np.ndarray:
     return (U * d) @ U.T
 
 
-def representation_score(Phi_w, Phi_s, *, k: int = 50, ridge: float = 1e-3) -> float:
+def representation_score(Phi_w, Phi_s, *, k: int = 50, ridge: float = 0.1) -> float:
     """Label-free score ‖P_s (I − P_w)‖ (operator norm), computed from small matrices.
 
     With U_s, U_w the kept components and D_s, D_w their shrinkages,
@@ -77,7 +81,7 @@ def representation_score(Phi_w, Phi_s, *, k: int = 50, ridge: float = 1e-3) -> f
     return float(np.linalg.norm(R @ stacked, 2))
 
 
-def label_gap(Phi_w, Phi_s, y, *, k: int = 50, ridge: float = 1e-3, n_classes: int | None = None) -> float:
+def label_gap(Phi_w, Phi_s, y, *, k: int = 50, ridge: float = 0.1, n_classes: int | None = None) -> float:
     """Gap proxy ‖P_s (I − P_w) y‖² / n.
 
     Parameters
