@@ -6,7 +6,11 @@ Reports texts/s, the ratios, and the max abs difference of the L2-normalised emb
 (the sentence-transformers checkpoints end in a Normalize module; ours returns the raw
 mean-pooled vectors).
 
-    python -m benchmarks.bench_embed [--n 2000] [--models l6,mpnet]
+Precision rows: ours in bf16 autocast vs ours in fp32 on CPU (alternated, 3 repeats,
+median), the speed-up and the minimum cosine between the two, plus whether this CPU has
+bf16 instructions and what ``dtype="auto"`` picks here.
+
+    python -m benchmarks.bench_embed [--n 2000] [--models l6,mpnet] [--precision-n 256] [--only precision]
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ import time
 
 import numpy as np
 
-from ._common import machine, tweets_texts, bbc_texts, write_json
+from ._common import bbc_texts, machine, tweets_texts, write_json
 
 MODELS = {
+    "l3": "sentence-transformers/paraphrase-MiniLM-L3-v2",
     "l6": "sentence-transformers/all-MiniLM-L6-v2",
     "mpnet": "sentence-transformers/all-mpnet-base-v2",
 }
@@ -76,18 +81,47 @@ def bench_model(key, texts, *, corpus, batch_size=64, max_length=128):
     }
 
 
+def bench_precision(key, texts, *, repeats=3, batch_size=64, max_length=128):
+    """One row per model: bf16 autocast vs fp32 on CPU, alternated ``repeats`` times (median)."""
+    from workbench.encoders import HFEncoder
+    from workbench.encoders.hf import cpu_has_bf16
+
+    model_id = MODELS[key]
+    fp32, bf16 = (HFEncoder(model_id, device="cpu", dtype=d, batch_size=batch_size, max_length=max_length)
+                  for d in ("float32", "bfloat16"))
+    fp32.encode(texts[:8]), bf16.encode(texts[:8])  # load + warm
+    t32, t16 = [], []
+    for _ in range(repeats):
+        X, t = _timed(lambda: fp32.encode(texts))
+        t32.append(t)
+        Y, t = _timed(lambda: bf16.encode(texts))
+        t16.append(t)
+    cos = (X * Y).sum(1) / np.linalg.norm(X, axis=1) / np.linalg.norm(Y, axis=1)
+    n, m32, m16 = len(texts), float(np.median(t32)), float(np.median(t16))
+    return {"model": model_id, "corpus": "tweets", "n": n, "precision": "bf16 vs fp32 (cpu)",
+            "fp32_texts_per_s": n / m32, "bf16_texts_per_s": n / m16, "bf16_speedup": m32 / m16,
+            "min_cosine_bf16_fp32": float(cos.min()), "cpu_has_bf16": cpu_has_bf16(),
+            "auto_dtype_here": HFEncoder(model_id, device="cpu").dtype}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=2000, help="number of tweets")
     parser.add_argument("--n-long", type=int, default=200, help="number of BBC articles")
     parser.add_argument("--models", default="l6,mpnet")
+    parser.add_argument("--precision-n", type=int, default=256, help="number of tweets of the bf16 vs fp32 rows")
+    parser.add_argument("--only", choices=("all", "throughput", "precision"), default="all")
     args = parser.parse_args(argv)
     rows = []
     for key in args.models.split(","):
-        rows.append(bench_model(key, tweets_texts(args.n), corpus="tweets"))
-        rows.append(bench_model(key, bbc_texts(args.n_long), corpus="bbc-news (long)", max_length=256))
-        print(rows[-2], rows[-1], sep="\n", flush=True)
-    write_json("embed", {"machine": machine(), "rows": rows})
+        if args.only in ("all", "throughput"):
+            rows.append(bench_model(key, tweets_texts(args.n), corpus="tweets"))
+            rows.append(bench_model(key, bbc_texts(args.n_long), corpus="bbc-news (long)", max_length=256))
+            print(rows[-2], rows[-1], sep="\n", flush=True)
+        if args.only in ("all", "precision"):
+            rows.append(bench_precision(key, tweets_texts(args.precision_n)))
+            print(rows[-1], flush=True)
+    write_json("embed" if args.only == "all" else f"embed_{args.only}", {"machine": machine(), "rows": rows})
     return rows
 
 

@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["main", "build_parser", "DEFAULTS"]
+__all__ = ["main", "build_parser", "DEFAULTS", "COMPARE_METHODS", "PRECISIONS"]
 
 DEFAULTS = {
     "dataset": "tweets",
@@ -35,6 +35,22 @@ DEFAULTS = {
     "n_gold": 200,
     "seed": 0,
 }
+
+#: ``w2s compare --methods`` names (= workbench.methods.compare.METHODS, kept here so --help imports no torch).
+COMPARE_METHODS = {
+    "plain": "Burns et al.: the student trains on the weak probe's labels",
+    "raven": "RAVEN-style: weak probes on several encoders (--extra-weak), mixed with weights learned "
+             "jointly with a strong head",
+    "ensemw2s": "EnsemW2S-style: AdaBoost (SAMME) over weak probes on the gold labels",
+    "selective": "selective W2S: a strong probe's own label where a P(IK) probe says the strong model knows, "
+                 "weak labels smoothed over a strong kNN graph elsewhere",
+    "filtered": "pseudolabel filtering: low-confidence and disputed teacher labels are dropped",
+}
+PRECISIONS = ("auto", "bf16", "fp32")
+_DEVICE_HELP = "auto: cuda when a GPU is visible, else cpu"
+_PRECISION_HELP = ("encoder precision. auto: bf16 on a GPU; on CPU bf16 autocast only for the packaged models "
+                   "(measured cosine >= 0.999 to fp32) on a CPU with bf16 instructions, else fp32; "
+                   "fp32 turns bf16 off. Part of the cache key")
 
 
 def _add_data_and_pair(parser) -> None:
@@ -58,34 +74,43 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run one weak-to-strong experiment and write a report")
     _add_data_and_pair(run)
-    run.add_argument("--teacher", default=DEFAULTS["teacher"], choices=("probe", "rules"))
+    run.add_argument("--teacher", default=DEFAULTS["teacher"], choices=("probe", "rules"),
+                     help="probe: logistic regression on the weak embeddings of the gold labels; "
+                          "rules: keyword rules (--rule)")
     run.add_argument("--rule", action="append", default=[], metavar="PATTERN=LABEL",
                      help="labeling rule for --teacher rules (repeatable), e.g. --rule 'great=positive'")
     run.add_argument("--n-gold", type=int, default=DEFAULTS["n_gold"], help="gold labels for the weak teacher")
     run.add_argument("--abstain-below", type=float, default=None,
                      help="teacher abstains below this confidence (coverage expansion)")
-    run.add_argument("--loss", default="xent", choices=("xent", "logconf"))
-    run.add_argument("--epochs", type=int, default=30)
-    run.add_argument("--seed", type=int, default=DEFAULTS["seed"])
-    run.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    run.add_argument("--projection", default="umap", choices=("umap", "pca", "none"))
+    run.add_argument("--loss", default="xent", choices=("xent", "logconf"),
+                     help="student loss: cross-entropy on the teacher's labels, or Burns et al.'s "
+                          "auxiliary-confidence loss")
+    run.add_argument("--epochs", type=int, default=30, help="student training epochs")
+    run.add_argument("--seed", type=int, default=DEFAULTS["seed"], help="seed of the sample, splits and training")
+    run.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"), help=_DEVICE_HELP)
+    run.add_argument("--precision", default="auto", choices=PRECISIONS, help=_PRECISION_HELP)
+    run.add_argument("--projection", default="umap", choices=("umap", "pca", "none"),
+                     help="2-D maps of the report: UMAP, PCA (fast) or none")
     run.add_argument("--out", required=True, help="output folder (created)")
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
-    cmp = sub.add_parser("compare", help="plain Burns vs the W2S methods of workbench.methods, one table")
+    cmp = sub.add_parser("compare", help="plain Burns vs the W2S methods of workbench.methods, one table",
+                         description="Methods: " + "; ".join(f"{k} = {v}" for k, v in COMPARE_METHODS.items()) + ".")
     _add_data_and_pair(cmp)
     cmp.add_argument("--extra-weak", action="append", default=[],
                      help="another weak encoder for the RAVEN ensemble (repeatable); default all-MiniLM-L6-v2")
-    cmp.add_argument("--methods", default="plain,raven,ensemw2s,selective,filtered")
-    cmp.add_argument("--n-gold", type=int, default=DEFAULTS["n_gold"])
-    cmp.add_argument("--seed", type=int, default=DEFAULTS["seed"])
-    cmp.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    cmp.add_argument("--methods", default=",".join(COMPARE_METHODS),
+                     help=f"comma-separated subset of: {', '.join(COMPARE_METHODS)} (default: all)")
+    cmp.add_argument("--n-gold", type=int, default=DEFAULTS["n_gold"], help="gold labels for the weak teacher")
+    cmp.add_argument("--seed", type=int, default=DEFAULTS["seed"], help="seed of the sample, splits and training")
+    cmp.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"), help=_DEVICE_HELP)
     cmp.add_argument("--out", default=None, help="also write the table as CSV here")
 
     emb = sub.add_parser("embed", help="fill the embedding cache (locally or on a Ray cluster); print its folders")
     _add_data_and_pair(emb)
-    emb.add_argument("--seed", type=int, default=DEFAULTS["seed"])
-    emb.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    emb.add_argument("--seed", type=int, default=DEFAULTS["seed"], help="seed of the balanced sample")
+    emb.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"), help=_DEVICE_HELP)
+    emb.add_argument("--precision", default="auto", choices=PRECISIONS, help=_PRECISION_HELP)
     emb.add_argument("--engine", default="local", choices=("local", "ray"),
                      help="ray: encoder actors on a Ray cluster (pip install 'w2s-workbench[ray]')")
     emb.add_argument("--address", default=None,
@@ -93,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     emb.add_argument("--workers", type=int, default=None,
                      help="Ray encoder actors (default: one per GPU, else one per CPU)")
     emb.add_argument("--chunk-size", type=int, default=512, help="rows per cache chunk (part of the cache key)")
-    emb.add_argument("--no-progress", action="store_true")
+    emb.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
     sub.add_parser("datasets", help="list dataset names")
     sub.add_parser("models", help="list the offline model catalogue")
@@ -140,7 +165,7 @@ def run_command(args) -> Path:
 
     t0 = time.perf_counter()
     dataset = _load_dataset(args)
-    pair = EncoderPair(weak=args.weak, strong=args.strong, device=args.device)
+    pair = EncoderPair(weak=args.weak, strong=args.strong, device=args.device, dtype=args.precision)
     exp = Experiment(dataset, pair, teacher=args.teacher, n_gold=args.n_gold, seed=args.seed,
                      abstain_below=args.abstain_below,
                      teacher_options=_teacher_options(args, dataset.label_names),
@@ -191,7 +216,7 @@ def embed_command(args) -> dict:
     if args.engine == "ray":
         require_ray()  # before loading data or models
     dataset = _load_dataset(args)
-    pair = EncoderPair(weak=args.weak, strong=args.strong, device=args.device)
+    pair = EncoderPair(weak=args.weak, strong=args.strong, device=args.device, dtype=args.precision)
     cache = EmbeddingCache()
     print(f"{dataset.name}: {len(dataset)} examples; engine {args.engine}")
     folders = {}

@@ -91,10 +91,6 @@ class Selection(traitlets.HasTraits):
         """Call ``callback(rows, source)`` after every change of the selection."""
         self.observe(lambda change: callback(change["new"], self.source), names="indices")
 
-    def frame(self, points):
-        """The selected rows of ``points`` (a DataFrame), in table order."""
-        return points.iloc[self.indices]
-
     def __len__(self) -> int:
         return int(self.indices.size)
 

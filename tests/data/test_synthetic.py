@@ -82,3 +82,28 @@ def test_weak_view_controls():
 def test_synthetic_bad_options(opts, exc, msg):
     with pytest.raises(exc, match=msg):
         load_dataset("synthetic", **opts)
+
+
+def test_linear_nonlinear_views_and_signals():
+    ds = load_dataset("linear-nonlinear", n=2000, n_easy=3, n_pairs=2, n_noise=5, seed=0)
+    assert ds.features["weak"].shape == (2000, 3) and ds.features["strong"].shape == (2000, 3 + 4 + 5)
+    assert ds.features["strong"].dtype == np.float32 and ds.p_true is None
+    s = 2 * ds.labels - 1
+    strong = ds.features["strong"]
+    # the hard signal: sign(u * v) is the label sign in every pair, exactly
+    u, v = strong[:, 3:5], strong[:, 5:7]
+    np.testing.assert_array_equal(np.sign(u * v), np.repeat(s[:, None], 2, axis=1))
+    # the easy signal is linearly visible: its mean moves with the label
+    assert strong[s > 0, :3].mean() - strong[s < 0, :3].mean() > 1.0
+    assert load_dataset("linear-nonlinear", n=50, seed=1).fingerprint() == \
+        load_dataset("linear-nonlinear", n=50, seed=1).fingerprint()
+
+
+@pytest.mark.parametrize("opts, exc, msg", [
+    ({"n": 2}, ValueError, "n must be >= 4"),
+    ({"easy": -1.0}, ValueError, "easy"),
+    ({"n_pairs": "2"}, TypeError, "n_pairs"),
+])
+def test_linear_nonlinear_bad_options(opts, exc, msg):
+    with pytest.raises(exc, match=msg):
+        load_dataset("linear-nonlinear", **opts)

@@ -241,3 +241,77 @@ def test_encoder_pair_accepts_str_array_encoder(tiny_bert_dir):
 def test_encoder_pair_rejects_other(bad):
     with pytest.raises(TypeError, match="weak must be a model id"):
         EncoderPair(bad, np.zeros((3, 2)))
+
+
+def _save_tiny(src, dst, *, bump: float):
+    """A copy of the tiny BERT at ``dst`` with one weight moved by ``bump`` (same shapes, same size)."""
+    from transformers import BertModel
+
+    model = BertModel.from_pretrained(src)
+    with torch.no_grad():
+        model.embeddings.LayerNorm.bias[0] += bump  # changes every vector
+    model.save_pretrained(dst)
+    for f in ("tokenizer.json", "tokenizer_config.json", "vocab.txt"):
+        (dst / f).write_bytes((src / f).read_bytes())
+
+
+def test_same_folder_new_weights_new_identity_and_the_digest_is_memoised(tiny_bert_dir, tmp_path, cache_dir):
+    import time
+
+    folder = tmp_path / "model"
+    _save_tiny(tiny_bert_dir, folder, bump=1.0)
+    first = HFEncoder(str(folder), device="cpu").cache_identity()["weights"]
+    memos = list((cache_dir / "weight-digests").iterdir())
+    assert len(memos) == 1 and memos[0].read_text() == first
+    # memoised per path + size + mtime: a second encoder reads the memo instead of hashing again
+    memos[0].write_text("f" * 64)
+    assert HFEncoder(str(folder), device="cpu").cache_identity()["weights"] == "f" * 64
+    memos[0].write_text(first)
+    time.sleep(0.05)  # a new mtime even on a coarse file-system clock
+    _save_tiny(tiny_bert_dir, folder, bump=2.0)  # same id, same path, same file sizes, other weights
+    second = HFEncoder(str(folder), device="cpu").cache_identity()["weights"]
+    assert second != first and len(second) == 64
+
+
+def _hub_snapshot_dir(hub_cache, repo_id, commit, src):
+    repo = hub_cache / f"models--{repo_id.replace('/', '--')}"
+    snap = repo / "snapshots" / commit
+    _save_tiny(src, snap, bump=float(int(commit[0], 16) + 1))
+    (repo / "refs").mkdir(parents=True, exist_ok=True)
+    (repo / "refs" / "main").write_text(commit)
+    return snap
+
+
+def test_hub_snapshots_of_one_id_get_their_own_identity(tiny_bert_dir, tmp_path, monkeypatch):
+    # Two snapshots of the same hub id (e.g. the model was updated on the hub): the identity is
+    # the weight files' digest, never a shared "unknown", and it needs no model load.
+    import huggingface_hub.constants
+
+    from workbench.encoders import offline
+
+    hub_cache = tmp_path / "hub"
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(hub_cache))
+    monkeypatch.setattr(offline, "_hub_offline", lambda: False)
+    old, new = "1" * 40, "2" * 40
+    _hub_snapshot_dir(hub_cache, "someone/tiny", old, tiny_bert_dir)
+    enc = HFEncoder("someone/tiny", device="cpu")
+    assert enc.resolved.source == "hub"
+    first = enc.cache_identity()
+    assert enc._model is None and len(first["weights"]) == 64
+    assert HFEncoder("someone/tiny", device="cpu").cache_identity() == first
+    _hub_snapshot_dir(hub_cache, "someone/tiny", new, tiny_bert_dir)  # refs/main now points at the new one
+    second = HFEncoder("someone/tiny", device="cpu").cache_identity()
+    assert second["weights"] != first["weights"] and second["model"] == first["model"]
+    assert HFEncoder("someone/tiny", device="cpu", revision=old).cache_identity() == first
+    # and the vectors differ too: the identity tells apart what really differs
+    a = HFEncoder("someone/tiny", device="cpu", revision=old).encode(TEXTS[:2])
+    b = HFEncoder("someone/tiny", device="cpu").encode(TEXTS[:2])
+    assert not np.allclose(a, b)
+
+
+def test_folder_without_weight_files_has_no_identity(tiny_bert_dir, tmp_path):
+    folder = tmp_path / "no-weights"
+    folder.mkdir()
+    (folder / "config.json").write_text((tiny_bert_dir / "config.json").read_text())
+    with pytest.raises(ValueError, match="no weight files"):
+        HFEncoder(str(folder), device="cpu").cache_identity()

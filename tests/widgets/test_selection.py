@@ -42,12 +42,6 @@ def test_bad_indices_are_rejected_with_a_clear_message(bad, error, message):
         Selection(n_rows=10).set(bad)
 
 
-def test_frame_returns_the_selected_rows(points):
-    sel = Selection(n_rows=len(points))
-    sel.set([7, 3])
-    assert sel.frame(points)["id"].tolist() == ["ex3", "ex7"]
-
-
 def test_n_rows_must_be_a_count():
     with pytest.raises(ValueError, match="n_rows"):
         Selection(n_rows=-1)

@@ -44,7 +44,7 @@ import pandas as pd
 from .container import TextDataset
 from .registry import register_dataset
 
-__all__ = ["FORMATTERS", "HUB_DATASETS", "HubSpec", "format_records", "read_records"]
+__all__ = ["HUB_DATASETS", "HubSpec", "format_records", "read_records"]
 
 NONE_OF_THE_ABOVE = "None of the above choices"
 
@@ -144,7 +144,6 @@ HUB_DATASETS: dict[str, HubSpec] = {
     "imdb": HubSpec("stanfordnlp/imdb", None, "train", _text_label("imdb", "text"), ("negative", "positive"),
                     ("text", "label")),
 }
-FORMATTERS: dict[str, Callable] = {name: spec.formatter for name, spec in HUB_DATASETS.items()}
 
 
 def _subsample(records, max_examples, seed):

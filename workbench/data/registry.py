@@ -94,4 +94,3 @@ def _check_options(name: str, loader: Callable, options: dict) -> None:
 def _ensure_loaded():
     # Import the loader modules for their @register_dataset side effects.
     from . import hub, packaged, synthetic, user  # noqa: F401
-    from ..methods import nonlinear  # noqa: F401  (registers "linear-nonlinear")

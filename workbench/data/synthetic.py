@@ -18,6 +18,9 @@ Generative model (seeded; d = ``dim_strong``, k = ``n_classes``):
 
 ε are independent standard normals. Texts are placeholders (``"synthetic point 17"``)
 so hover and tables work; ids are ``"syn-<i>"``.
+
+:func:`make_linear_nonlinear` ("linear-nonlinear") is the linear → nonlinear setting after
+Oh, Song & Yun, used by :mod:`workbench.methods.nonlinear` (see its docstring for why).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from .._validation import check_int
 from .container import TextDataset
 from .registry import register_dataset
 
-__all__ = ["make_synthetic", "softmax"]
+__all__ = ["make_synthetic", "make_linear_nonlinear", "softmax"]
 
 
 def softmax(a: np.ndarray) -> np.ndarray:
@@ -110,3 +113,41 @@ def make_synthetic(*, n: int = 2000, n_classes: int = 2, dim_strong: int = 32, d
         labels=y, label_names=names,
         features={"weak": x_w.astype(np.float32), "strong": x_s.astype(np.float32)}, p_true=p_true,
     )
+
+
+@register_dataset("linear-nonlinear")
+def make_linear_nonlinear(*, n: int = 1500, easy: float = 0.6, n_easy: int = 4, n_pairs: int = 4,
+                          n_noise: int = 24, weak_noise: float = 1.0, seed: int = 0) -> TextDataset:
+    """The linear → nonlinear setting (after Oh, Song & Yun), binary labels y, s = 2y − 1.
+
+    Each example has an *easy* signal (``n_easy`` coordinates ``easy`` · s + N(0, 1),
+    linearly visible), a *hard* signal (``n_pairs`` pairs (u, v) with sign(u · v) = s, an
+    XOR-like pattern a linear model cannot use and a two-layer ReLU network can) and
+    ``n_noise`` pure-noise coordinates.
+
+    Returns
+    -------
+    TextDataset
+        ``features = {"weak": (n, n_easy), "strong": (n, n_easy + 2 n_pairs + n_noise)}`` float32:
+        the weak view is the easy coordinates plus ``weak_noise`` · N(0, 1); the strong view is
+        everything. No ``p_true``.
+    """
+    n = check_int(n, name="n", minimum=4)
+    n_easy = check_int(n_easy, name="n_easy", minimum=1)
+    n_pairs = check_int(n_pairs, name="n_pairs", minimum=0)
+    n_noise = check_int(n_noise, name="n_noise", minimum=0)
+    seed = check_int(seed, name="seed", minimum=0)
+    easy = _number(easy, "easy", low=0.0, strict=False)
+    weak_noise = _number(weak_noise, "weak_noise", low=0.0, strict=False)
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    s = 2 * y - 1
+    easy_x = easy * s[:, None] + rng.normal(size=(n, n_easy))
+    u = np.abs(rng.normal(size=(n, n_pairs))) * rng.choice([-1, 1], size=(n, n_pairs))
+    v = np.abs(rng.normal(size=(n, n_pairs))) * np.sign(u) * s[:, None]
+    noise = rng.normal(size=(n, n_noise))
+    strong = np.hstack([easy_x, u, v, noise]).astype(np.float32)
+    weak = (easy_x + weak_noise * rng.normal(size=easy_x.shape)).astype(np.float32)
+    return TextDataset(name="linear-nonlinear", ids=[f"ln-{i}" for i in range(n)],
+                       texts=[f"point {i}" for i in range(n)], labels=y, label_names=("negative", "positive"),
+                       features={"weak": weak, "strong": strong})

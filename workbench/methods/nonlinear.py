@@ -23,32 +23,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data.container import TextDataset
-from ..data.registry import register_dataset
+from ..data.synthetic import make_linear_nonlinear  # the generator lives with the other datasets
 
 __all__ = ["make_linear_nonlinear", "oracle_best_epoch", "NONLINEAR_STUDENT"]
 
 #: A student that can memorise: wide MLP, hard labels, no weight decay, many epochs.
 NONLINEAR_STUDENT = dict(head="mlp", hidden=512, targets="hard", optimizer="adamw", weight_decay=0.0, epochs=150,
                          lr=3e-3, batch_size=64)
-
-
-@register_dataset("linear-nonlinear")
-def make_linear_nonlinear(*, n: int = 1500, easy: float = 0.6, n_easy: int = 4, n_pairs: int = 4,
-                          n_noise: int = 24, weak_noise: float = 1.0, seed: int = 0) -> TextDataset:
-    """Generate the dataset described in the module docstring (features "weak", "strong")."""
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 2, n)
-    s = 2 * y - 1
-    easy_x = easy * s[:, None] + rng.normal(size=(n, n_easy))
-    u = np.abs(rng.normal(size=(n, n_pairs))) * rng.choice([-1, 1], size=(n, n_pairs))
-    v = np.abs(rng.normal(size=(n, n_pairs))) * np.sign(u) * s[:, None]
-    noise = rng.normal(size=(n, n_noise))
-    strong = np.hstack([easy_x, u, v, noise]).astype(np.float32)
-    weak = (easy_x + weak_noise * rng.normal(size=easy_x.shape)).astype(np.float32)
-    return TextDataset(name="linear-nonlinear", ids=[f"ln-{i}" for i in range(n)],
-                       texts=[f"point {i}" for i in range(n)], labels=y, label_names=("negative", "positive"),
-                       features={"weak": weak, "strong": strong})
 
 
 def oracle_best_epoch(history, key: str = "student_acc") -> int:
