@@ -130,3 +130,29 @@ def test_joining_an_enforcing_cluster_without_any_token_is_a_clear_error(monkeyp
     monkeypatch.setattr(_auth, "_session_token", None)
     with pytest.raises(_auth.UnauthenticatedClusterError, match="no token for it: set RAY_AUTH_TOKEN"):
         _auth.enable_token_auth(for_new_cluster=False)
+
+
+def test_connect_checks_a_cluster_before_joining_it(monkeypatch):
+    """``address`` or ``$RAY_ADDRESS`` naming a cluster goes through check_join before any
+    ``ray.init``: a refusal leaves Ray uninitialised."""
+    ray = pytest.importorskip("ray")
+    from workbench.scale import _ray
+    from workbench.scale._auth import UnauthenticatedClusterError
+
+    seen = []
+
+    def refuse(address, *, allow_unauthenticated=None):
+        seen.append((address, allow_unauthenticated))
+        raise UnauthenticatedClusterError(f"{address} refused")
+
+    monkeypatch.setattr(_ray, "check_join", refuse)
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)  # as in a fresh process, whatever ran before
+    monkeypatch.setattr(ray, "init", lambda *a, **k: pytest.fail("ray.init ran before the check"))
+    with pytest.raises(UnauthenticatedClusterError, match="head:6379 refused"):
+        _ray.connect("head:6379", allow_unauthenticated="other:1")
+    monkeypatch.setenv("RAY_ADDRESS", "ray://env-head:10001")
+    with pytest.raises(UnauthenticatedClusterError, match="env-head"):
+        _ray.connect()
+    assert seen == [("head:6379", "other:1"), ("ray://env-head:10001", None)]
+    with pytest.raises(TypeError, match="address must be a string"):
+        _ray.connect(6379)
