@@ -56,8 +56,12 @@ test: setup-test
 test-fast: $(VENV)/.installed-test
 	$(PY) -m pytest -q -m "not slow and not browser" --ignore=tests/browser --ignore=tests/test_notebooks.py
 
+# JupyterLab on loopback only, with a fresh random token passed in the environment (so `ps`
+# never shows it; the URL Jupyter prints carries it); --allow-root only when make runs as root.
 lab: setup
-	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_workbench.ipynb
+	JUPYTER_TOKEN=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))') \
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) \
+		notebooks/00_workbench.ipynb
 
 bench: setup setup-test
 	$(PY) -m benchmarks

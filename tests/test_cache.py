@@ -327,3 +327,66 @@ def test_two_processes_same_key(tmp_path):
     enc = Counting(FakeEncoder())
     np.testing.assert_array_equal(cache.embed(enc, ds, chunk_size=CHUNK, progress=False), want)
     assert enc.calls == 0
+
+
+# ------------------------------------------------------------ permissions
+def _mode(path) -> int:
+    import os
+    import stat
+
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_the_default_root_and_every_folder_are_private_and_files_are_0600(tmp_path, monkeypatch):
+    """Measured: a fresh ``~/.cache/w2s-workbench`` (HOME = an empty folder, umask 022) and
+    its ``embeddings/<key>`` and ``projections`` folders are 0700, every file 0600."""
+    import os
+
+    monkeypatch.delenv("W2S_CACHE_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    old = os.umask(0o022)
+    try:
+        cache = EmbeddingCache()
+        assert cache.root == tmp_path / "home" / ".cache" / "w2s-workbench"
+        cache.embed(FakeEncoder(), make_ds(), chunk_size=CHUNK, progress=False)
+        cache.arrays("projections").save("k", np.zeros((3, 2), np.float32))
+    finally:
+        os.umask(old)
+    folders = [cache.root.parent, cache.root] + [p for p in cache.root.rglob("*") if p.is_dir()]
+    files = [p for p in cache.root.rglob("*") if p.is_file()]
+    assert len(folders) == 5 and len(files) == 2 * 4 + 1 + 2  # .cache, root, embeddings, <key>, projections
+    assert {str(p): oct(_mode(p)) for p in folders} == {str(p): "0o700" for p in folders}
+    assert {str(p): oct(_mode(p)) for p in files} == {str(p): "0o600" for p in files}
+
+
+def test_an_existing_loose_default_root_is_tightened_a_named_root_is_not(tmp_path, monkeypatch):
+    """Older versions created ``~/.cache/w2s-workbench`` 0755: the cache makes it 0700. A root
+    the user names (``root=`` or ``$W2S_CACHE_DIR``) keeps the mode the user gave it."""
+    monkeypatch.delenv("W2S_CACHE_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    default = tmp_path / "home" / ".cache" / "w2s-workbench"
+    default.mkdir(parents=True)
+    default.chmod(0o755)
+    EmbeddingCache().embed(FakeEncoder(), make_ds(), chunk_size=CHUNK, progress=False)
+    assert _mode(default) == 0o700
+
+    named = tmp_path / "shared-cache"
+    named.mkdir()
+    named.chmod(0o750)
+    cache = EmbeddingCache(named)
+    cache.embed(FakeEncoder(), make_ds(), chunk_size=CHUNK, progress=False)
+    assert _mode(named) == 0o750, "a root the user chose keeps its mode"
+    assert _mode(named / "embeddings") == 0o700, "what the cache creates inside it is private"
+    monkeypatch.setenv("W2S_CACHE_DIR", str(named))
+    EmbeddingCache().arrays("projections")
+    assert _mode(named) == 0o750
+
+
+def test_private_mkdir_refuses_a_file_in_the_way(tmp_path):
+    from workbench.cache import private_mkdir
+
+    (tmp_path / "plain").write_text("not a folder")
+    with pytest.raises((ValueError, FileExistsError, NotADirectoryError)):
+        private_mkdir(tmp_path / "plain")
+    assert private_mkdir(tmp_path / "a" / "b") == tmp_path / "a" / "b"
+    assert _mode(tmp_path / "a") == _mode(tmp_path / "a" / "b") == 0o700

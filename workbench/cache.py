@@ -14,6 +14,11 @@ with ``os.replace``, so readers see a whole file or none, an interrupted run kee
 finished chunks, and two processes writing the same key write identical bytes. Every
 load checks the sha256: a truncated or bit-flipped file is deleted and recomputed,
 never returned. Arrays are read with ``np.load(allow_pickle=False)``.
+
+Permissions: every folder the cache creates is private to the user (mode 0700,
+:func:`private_mkdir`), and every file is written through ``mkstemp`` (0600). The
+default root is also tightened to 0700 when it exists with looser bits (older versions
+created it 0755); a root you name yourself keeps the mode you gave it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -28,7 +34,47 @@ import numpy as np
 
 from .encoders.offline import cache_root
 
-__all__ = ["EmbeddingCache", "ArrayStore", "EmbeddingCancelled", "cache_key", "chunk_path", "check_vectors"]
+__all__ = ["EmbeddingCache", "ArrayStore", "EmbeddingCancelled", "cache_key", "chunk_path", "check_vectors",
+           "private_mkdir", "tighten_private"]
+
+PRIVATE_DIR_MODE = 0o700
+
+
+def private_mkdir(folder) -> Path:
+    """Create ``folder`` and every missing parent with mode 0700 (``mkdir -p`` would use 0777 - umask).
+
+    Existing folders are left as they are. Returns ``folder`` as a Path.
+    """
+    folder = Path(folder)
+    missing = []
+    probe = folder
+    while not probe.exists():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=PRIVATE_DIR_MODE)
+        except FileExistsError:  # another process made it first; its mode is its business
+            pass
+    if not folder.is_dir():
+        raise ValueError(f"cache path {folder} exists but is not a folder; point W2S_CACHE_DIR elsewhere.")
+    return folder
+
+
+def tighten_private(folder) -> bool:
+    """chmod ``folder`` to 0700 if it is ours and readable by others; True when it changed."""
+    try:
+        info = os.stat(folder)
+    except FileNotFoundError:
+        return False
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        return False
+    if stat.S_IMODE(info.st_mode) & 0o077 == 0:
+        return False
+    os.chmod(folder, PRIVATE_DIR_MODE)
+    return True
 
 
 class EmbeddingCancelled(RuntimeError):
@@ -104,7 +150,7 @@ class ArrayStore:
         return load_checked(self.folder / f"{key}.npy")
 
     def save(self, key: str, array) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_mkdir(self.folder)
         save_checked(self.folder / f"{key}.npy", np.asarray(array))
 
 
@@ -114,18 +160,31 @@ class EmbeddingCache:
     Parameters
     ----------
     root : path, optional
-        Defaults to ``$W2S_CACHE_DIR`` or ``~/.cache/w2s-workbench``.
+        Defaults to ``$W2S_CACHE_DIR`` or ``~/.cache/w2s-workbench``. Folders the cache
+        creates are 0700; an existing default ``~/.cache/w2s-workbench`` is tightened to
+        0700 on first use (a root you name keeps its mode).
     """
 
     def __init__(self, root=None):
+        self._default_root = root is None and not os.environ.get("W2S_CACHE_DIR")
         self.root = Path(root) if root is not None else cache_root()
+        self._secured = False
 
     def __repr__(self) -> str:
         return f"EmbeddingCache({str(self.root)!r})"
 
     def arrays(self, namespace: str) -> ArrayStore:
         """An :class:`ArrayStore` for other cached arrays (e.g. ``"projections"``)."""
+        self._secure_root(create=False)
         return ArrayStore(self.root / namespace)
+
+    def _secure_root(self, *, create: bool) -> None:
+        """Create the root 0700 (``create``) and tighten the default root once per object."""
+        if create:
+            private_mkdir(self.root)
+        if not self._secured and self._default_root and self.root.exists():
+            tighten_private(self.root)
+            self._secured = True
 
     def folder_for(self, encoder, dataset, *, chunk_size: int = 512) -> Path:
         """The folder of one (encoder, dataset) entry."""
@@ -150,7 +209,8 @@ class EmbeddingCache:
         if n == 0:
             raise ValueError("the dataset is empty; nothing to embed.")
         folder = self.folder_for(encoder, dataset, chunk_size=chunk_size)
-        folder.mkdir(parents=True, exist_ok=True)
+        self._secure_root(create=True)
+        private_mkdir(folder)
         manifest = {"identity": encoder.cache_identity(), "fingerprint": dataset.fingerprint(), "n": n,
                     "chunk_size": chunk_size}
         _atomic_write_bytes(folder / "manifest.json", json.dumps(manifest, indent=2, default=str).encode())

@@ -129,11 +129,9 @@ class Experiment:
         num_workers : int, optional
             Ray encoder actors (default: one per GPU, else one per CPU of the cluster).
         """
-        from .scale._ray import check_engine, require_ray
+        from .embedding import require_engine
 
-        engine = check_engine(engine)
-        if engine == "ray":
-            require_ray()
+        engine = require_engine(engine)
         options = dict(engine=engine, address=address, num_workers=num_workers)
         self.X_weak_ = self._embed_one(self.pair.weak, "weak", progress, stop_event, options)
         self.X_strong_ = self._embed_one(self.pair.strong, "strong", progress, stop_event, options)
@@ -152,7 +150,7 @@ class Experiment:
             if self.dataset.texts is None:
                 raise ValueError(f"dataset {self.dataset.name!r} has no texts, so the {role} model cannot "
                                  "embed it; pass its features as arrays: EncoderPair(weak=X_w, strong=X_s).")
-            from .scale.ray_embed import embed_to_cache
+            from .embedding import embed_to_cache
 
             X = embed_to_cache(self.cache, encoder, self.dataset, progress=progress, stop_event=stop_event,
                                on_chunk=lambda f: self._report(f"embedding ({role})", f), **(options or {}))
@@ -180,7 +178,7 @@ class Experiment:
             Ray cluster to join when Ray is not initialised yet.
         """
         from .projection import project
-        from .scale._ray import check_engine
+        from .embedding import check_engine
 
         self._require_embeddings()
         scaled = sample_size is not None or check_engine(engine) == "ray"

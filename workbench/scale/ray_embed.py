@@ -20,39 +20,16 @@ import numpy as np
 
 from .._validation import check_int
 from ..cache import EmbeddingCancelled, _bar, check_vectors, chunk_path, save_checked
-from ._ray import check_engine, cluster_cpus, cluster_gpus, connect, require_ray
+from ._ray import cluster_cpus, cluster_gpus, connect, require_ray
 
-__all__ = ["embed_to_cache", "ray_embed", "encoder_factory"]
+__all__ = ["ray_embed", "encoder_factory"]
 
 _MAX_RESTARTS = 3
 
 
-def embed_to_cache(cache, encoder, dataset, *, engine: str = "local", address: str | None = None,
-                   num_workers: int | None = None, chunk_size: int = 512, progress: bool = True,
-                   stop_event=None, on_chunk=None, return_array: bool = True):
-    """:meth:`EmbeddingCache.embed` with a choice of engine (same arguments, same result).
-
-    Parameters
-    ----------
-    engine : {"local", "ray"}
-        ``"local"`` embeds in this process; ``"ray"`` calls :func:`ray_embed`.
-    address, num_workers :
-        Ray options (ignored locally), see :func:`ray_embed`.
-
-    Returns
-    -------
-    ndarray of shape (n, d) float32, or the cache folder when ``return_array=False``.
-    """
-    if check_engine(engine) == "local":
-        return cache.embed(encoder, dataset, chunk_size=chunk_size, progress=progress, stop_event=stop_event,
-                           on_chunk=on_chunk, return_array=return_array)
-    return ray_embed(cache, encoder, dataset, address=address, num_workers=num_workers, chunk_size=chunk_size,
-                     progress=progress, stop_event=stop_event, on_chunk=on_chunk, return_array=return_array)
-
-
 def ray_embed(cache, encoder, dataset, *, address: str | None = None, num_workers: int | None = None,
               chunk_size: int = 512, progress: bool = True, stop_event=None, on_chunk=None,
-              return_array: bool = True):
+              return_array: bool = True, allow_unauthenticated: str | None = None):
     """Embed ``dataset.texts`` with ``encoder`` in Ray actors; same cache as the local path.
 
     Parameters
@@ -64,8 +41,11 @@ def ray_embed(cache, encoder, dataset, *, address: str | None = None, num_worker
         ``cuda`` when the cluster has GPUs); any other encoder is pickled to the actors.
     dataset : TextDataset
     address : str, optional
-        Ray cluster to join when Ray is not initialised yet (``None``: a local cluster or
-        ``$RAY_ADDRESS``; ``"ray://head:10001"``; ``"auto"``).
+        Ray cluster to join when Ray is not initialised yet (``None``: a new local cluster
+        with token authentication, or ``$RAY_ADDRESS``; ``"ray://head:10001"``; ``"auto"``).
+        A joined cluster must enforce token authentication (see :func:`connect`).
+    allow_unauthenticated : str, optional
+        The address of a cluster you accept without authentication (opt in by name).
     num_workers : int, optional
         Encoder actors; default one per GPU of the cluster, else one per CPU.
     chunk_size, progress, stop_event, on_chunk, return_array :
@@ -87,7 +67,7 @@ def ray_embed(cache, encoder, dataset, *, address: str | None = None, num_worker
         if stop_event is not None and stop_event.is_set():
             raise EmbeddingCancelled(f"embedding cancelled after {n_chunks - len(todo)} finished chunk(s); "
                                      f"they stay cached in {folder}.")
-        ray = connect(address)
+        ray = connect(address, allow_unauthenticated=allow_unauthenticated)
         _run(ray, encoder, texts, todo, folder, n=n, n_chunks=n_chunks, num_workers=num_workers,
              progress=progress, stop_event=stop_event, on_chunk=on_chunk)
     elif on_chunk is not None:

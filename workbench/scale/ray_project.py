@@ -14,7 +14,8 @@ import numpy as np
 
 from .._validation import check_int, check_matrix
 from ..projection import Projector, projection_key
-from ._ray import check_engine, connect
+from ..embedding import check_engine
+from ._ray import connect
 
 __all__ = ["project_at_scale", "sample_index"]
 
