@@ -25,16 +25,15 @@ from pathlib import Path
 
 __all__ = ["main", "build_parser", "DEFAULTS", "COMPARE_METHODS", "PRECISIONS"]
 
-DEFAULTS = {
-    "dataset": "tweets",
-    "classes": "negative,positive",
-    "max_per_class": 1500,
-    "weak": "sentence-transformers/paraphrase-MiniLM-L3-v2",
-    "strong": "sentence-transformers/all-mpnet-base-v2",
-    "teacher": "probe",
-    "n_gold": 200,
-    "seed": 0,
-}
+def _defaults() -> dict:
+    from workbench import defaults as D  # plain constants: imports no torch
+
+    return {"dataset": D.DATASET, "classes": ",".join(D.CLASSES), "max_per_class": D.MAX_PER_CLASS,
+            "weak": D.WEAK, "strong": D.STRONG, "teacher": D.TEACHER, "n_gold": D.N_GOLD, "seed": D.SEED,
+            "abstain_share": D.ABSTAIN_SHARE}
+
+
+DEFAULTS = _defaults()
 
 #: ``w2s compare --methods`` names (= workbench.methods.compare.METHODS, kept here so --help imports no torch).
 COMPARE_METHODS = {
@@ -82,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--n-gold", type=int, default=DEFAULTS["n_gold"], help="gold labels for the weak teacher")
     run.add_argument("--abstain-below", type=float, default=None,
                      help="teacher abstains below this confidence (coverage expansion)")
+    run.add_argument("--abstain-share", type=float, default=DEFAULTS["abstain_share"],
+                     help="teacher abstains on this share of the examples it is least confident about "
+                          f"(default {DEFAULTS['abstain_share']}: the maps show uncovered points; 0 = full coverage)")
     run.add_argument("--loss", default="xent", choices=("xent", "logconf"),
                      help="student loss: cross-entropy on the teacher's labels, or Burns et al.'s "
                           "auxiliary-confidence loss")
@@ -167,7 +169,7 @@ def run_command(args) -> Path:
     dataset = _load_dataset(args)
     pair = EncoderPair(weak=args.weak, strong=args.strong, device=args.device, dtype=args.precision)
     exp = Experiment(dataset, pair, teacher=args.teacher, n_gold=args.n_gold, seed=args.seed,
-                     abstain_below=args.abstain_below,
+                     abstain_below=args.abstain_below, abstain_share=args.abstain_share or None,
                      teacher_options=_teacher_options(args, dataset.label_names),
                      student={"loss": args.loss, "epochs": args.epochs})
     print(f"{dataset.name}: {len(dataset)} examples, classes {list(dataset.label_names)}")
