@@ -123,3 +123,23 @@ def test_with_the_real_head_trainer_flipped_labels_get_low_out_of_fold_confidenc
     own = P[np.arange(300), teacher]
     clean = np.setdiff1d(np.arange(300), flipped)
     assert own[flipped].mean() < 0.3 < 0.7 < own[clean].mean()
+
+
+def test_epoch_average_averages_the_held_out_records_of_each_fold_student(data):
+    from workbench.train import EpochRecord
+
+    class EpochStudent(RecordingStudent):
+        def fit(self, X, y_proba, *, X_eval=None, **options):
+            super().fit(X, y_proba)
+            ids = set(X_eval[:, 0].astype(int).tolist())
+            assert not ids & self.seen                       # evaluated only on rows it did not train on
+            m = len(X_eval)
+            self.history_ = [EpochRecord(e, 2, 0.0, None, np.tile([p, 1 - p], (m, 1)))
+                             for e, p in ((1, 0.2), (2, 0.6))]
+            return self
+
+    X, Y, _ = data
+    cf = crossfit(X, Y, make_student=EpochStudent, n_folds=3, epoch_average=True)
+    assert np.allclose(cf.proba, [0.4, 0.6])                # mean of the two epochs, not the final model
+    with pytest.raises(ValueError, match="recorded none"):
+        crossfit(X, Y, make_student=RecordingStudent, n_folds=3, epoch_average=True)

@@ -52,6 +52,16 @@ def test_accept_relabel_reset_and_reviewed_labels():
         q.relabel(0, -1)
 
 
+def test_resized_queue_keeps_the_reviews_of_rows_still_in_it():
+    q = ReviewQueue(table(), SCORE, top=3)
+    q.relabel(0, 1)
+    q.accept(1)
+    shorter, longer = q.resized(2), q.resized(5)
+    assert shorter.items["row"].tolist() == [0, 5] and shorter.reviewed_labels() == {0: 1}
+    assert longer.items["row"].tolist() == [0, 5, 1, 4] and longer.reviewed_labels() == {0: 1, 1: 1}
+    assert longer.items.set_index("row").loc[1, "status"] == "accepted"
+
+
 def test_apply_reviews_sets_one_hot_targets_and_label_source():
     proba = np.array([[0.9, 0.1], [0.4, 0.6], [0.5, 0.5]])
     covered = np.array([True, True, False])

@@ -77,7 +77,7 @@ def fold_assignment(labels, *, n_folds: int = 5, seed: int = 0) -> np.ndarray:
 
 
 def crossfit(X, y_proba, *, make_student, n_folds: int = 5, seed: int = 0, fit_options=None,
-             folds=None) -> CrossFit:
+             folds=None, epoch_average: bool = False) -> CrossFit:
     """Out-of-fold probabilities of fresh students trained on the other folds.
 
     Parameters
@@ -97,6 +97,11 @@ def crossfit(X, y_proba, *, make_student, n_folds: int = 5, seed: int = 0, fit_o
         split disjoint from ``X``).
     folds : array of shape (n,), optional
         A given fold assignment (values 0..n_folds-1) instead of :func:`fold_assignment`.
+    epoch_average : bool, default False
+        Average each fold student's per-epoch probabilities of its held-out fold (it is fitted
+        with ``X_eval=<held-out rows>`` and the records of ``history_`` are averaged) instead of
+        taking the final model's: a snapshot ensemble over epochs, the out-of-sample analogue of
+        the cartography confidence.
 
     Returns
     -------
@@ -116,20 +121,33 @@ def crossfit(X, y_proba, *, make_student, n_folds: int = 5, seed: int = 0, fit_o
     for f in range(n_folds):
         held = folds == f
         student = make_student()
-        student.fit(X[~held], Y[~held], **dict(fit_options or {}))
-        proba[held] = _checked_output(student.predict_proba(X[held]), int(held.sum()), Y.shape[1])
+        options = dict(fit_options or {})
+        if epoch_average:
+            options["X_eval"] = X[held]
+        student.fit(X[~held], Y[~held], **options)
+        out = _epoch_mean(student) if epoch_average else student.predict_proba(X[held])
+        proba[held] = _checked_output(out, int(held.sum()), Y.shape[1])
         students.append(student)
     return CrossFit(proba=proba, folds=folds, students=tuple(students))
 
 
-def crossfit_proba(X, y_proba, *, make_student, n_folds: int = 5, seed: int = 0, fit_options=None) -> np.ndarray:
+def crossfit_proba(X, y_proba, *, make_student, n_folds: int = 5, seed: int = 0, fit_options=None,
+                   epoch_average: bool = False) -> np.ndarray:
     """Only the (n, k) out-of-fold probabilities of :func:`crossfit`."""
     return crossfit(X, y_proba, make_student=make_student, n_folds=n_folds, seed=seed,
-                    fit_options=fit_options).proba
+                    fit_options=fit_options, epoch_average=epoch_average).proba
+
+
+def _epoch_mean(student):
+    probas = [r.proba for r in getattr(student, "history_", ()) if getattr(r, "proba", None) is not None]
+    if not probas:
+        raise ValueError("epoch_average=True needs a student whose fit(..., X_eval=...) records per-epoch "
+                         "probabilities in history_ (EpochRecord.proba); this one recorded none.")
+    return np.mean(np.stack([np.asarray(p, dtype=np.float64) for p in probas]), axis=0)
 
 
 def out_of_sample_proba(X, teacher_proba, covered, train_index, student_proba, *, make_student,
-                        n_folds: int = 5, seed: int = 0, fit_options=None) -> np.ndarray:
+                        n_folds: int = 5, seed: int = 0, fit_options=None, epoch_average: bool = False) -> np.ndarray:
     """Student probabilities that are out of sample for **every** row of the table.
 
     Parameters
@@ -142,8 +160,9 @@ def out_of_sample_proba(X, teacher_proba, covered, train_index, student_proba, *
         Rows of the student's training split; the student trained on ``train_index[covered[train_index]]``.
     student_proba : array of shape (n, k)
         The ordinary student's probabilities for all rows.
-    make_student, n_folds, seed, fit_options
-        As in :func:`crossfit`.
+    make_student, n_folds, seed, fit_options, epoch_average
+        As in :func:`crossfit` (with ``epoch_average``, pass the main student's epoch-averaged
+        probabilities as ``student_proba`` too, so every row is scored the same way).
 
     Returns
     -------
@@ -160,7 +179,8 @@ def out_of_sample_proba(X, teacher_proba, covered, train_index, student_proba, *
     if len(train):
         X = check_matrix(X, name="X")
         out[train] = crossfit_proba(X[train], np.asarray(teacher_proba)[train], make_student=make_student,
-                                    n_folds=n_folds, seed=seed, fit_options=fit_options)
+                                    n_folds=n_folds, seed=seed, fit_options=fit_options,
+                                    epoch_average=epoch_average)
     return out
 
 

@@ -61,7 +61,17 @@ class ReviewQueue:
             eligible &= self.points["split"].isin(list(splits)).to_numpy()
         rows = np.flatnonzero(eligible)
         rows = rows[np.argsort(-score[rows], kind="stable")][: self.top]
+        self.score, self.splits, self.neighbors = score, splits, neighbors
         self.items = self._frame(rows, score, neighbors)
+
+    def resized(self, top: int) -> "ReviewQueue":
+        """A queue of the top ``top`` rows of the same table and score, keeping the reviews made so far
+        (reviews of rows that fall out of the shorter queue are dropped)."""
+        queue = ReviewQueue(self.points, self.score, top=top, splits=self.splits, neighbors=self.neighbors)
+        for row, label in self.reviewed_labels().items():
+            if row in set(queue.items["row"].tolist()):
+                queue.relabel(row, label)
+        return queue
 
     def _frame(self, rows, score, neighbors):
         p = self.points.iloc[rows]
