@@ -15,7 +15,8 @@ epoch_proba : (E, n, k) the student's probabilities for every point after each e
 Modules: ``crossfit`` (out-of-fold student probabilities), ``teacher_error`` (cleanlab's
 label-quality scores and their AUROC/AP against gold), ``dynamics`` (dataset cartography
 toward the teacher's and the gold label), ``neighbourhood`` (kNN overlap between the weak
-and strong spaces), ``review`` (a review queue's state and the budget curve).
+and strong spaces), ``review`` (a review queue's state and the budget curve), ``pipeline``
+(all of them for one run: :func:`teacher_diagnostics`).
 """
 
 from .crossfit import CrossFit, crossfit, crossfit_proba, fold_assignment, out_of_sample_proba
@@ -23,6 +24,7 @@ from .dynamics import (
     EpochProbaStore, cartography_region, cartography_thresholds, stack_epoch_proba, training_dynamics,
 )
 from .neighbourhood import change_by_category, knn_indices, knn_jaccard
+from .pipeline import DIAGNOSTIC_COLUMNS, Diagnostics, teacher_diagnostics
 from .review import ReviewQueue, apply_reviews, budget_curve
 from .teacher_error import (
     METHODS, error_detection_by_split, error_detection_metrics, teacher_error_score,
@@ -32,6 +34,6 @@ __all__ = [
     "CrossFit", "crossfit", "crossfit_proba", "fold_assignment", "out_of_sample_proba",
     "EpochProbaStore", "cartography_region", "cartography_thresholds", "stack_epoch_proba",
     "training_dynamics", "change_by_category", "knn_indices", "knn_jaccard",
-    "ReviewQueue", "apply_reviews", "budget_curve",
+    "ReviewQueue", "apply_reviews", "budget_curve", "DIAGNOSTIC_COLUMNS", "Diagnostics", "teacher_diagnostics",
     "METHODS", "error_detection_by_split", "error_detection_metrics", "teacher_error_score",
 ]
