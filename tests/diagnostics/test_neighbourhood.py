@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workbench.diagnostics import change_by_category, knn_indices, knn_jaccard
+from workbench.diagnostics import change_by_category, change_groups, knn_indices, knn_jaccard, most_changed
 from workbench.diagnostics.neighbourhood import jaccard_rows
 
 
@@ -63,3 +63,13 @@ def test_bad_inputs_raise():
         knn_indices(WEAK, k=6)
     with pytest.raises(ValueError, match="same points"):
         knn_jaccard(WEAK, STRONG[:5])
+
+
+def test_change_groups_and_most_changed_by_hand():
+    codes, names = change_groups([0.0, 0.1, 0.3, 0.5, 1.0, 0.24])
+    assert codes.tolist() == [0, 1, 2, 3, 3, 1]
+    assert names == ("J < 0.1", "0.1 ≤ J < 0.25", "0.25 ≤ J < 0.5", "J ≥ 0.5")
+    assert most_changed([0.5, 0.1, np.nan, 0.1, 0.0], top=3).tolist() == [4, 1, 3]
+    assert most_changed([np.nan, 0.2], top=5).tolist() == [1]
+    with pytest.raises(ValueError, match="increasing"):
+        change_groups([0.1], edges=(0.5, 0.2))

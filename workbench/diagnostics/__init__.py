@@ -23,7 +23,7 @@ from .crossfit import CrossFit, crossfit, crossfit_proba, fold_assignment, out_o
 from .dynamics import (
     EpochProbaStore, cartography_region, cartography_thresholds, stack_epoch_proba, training_dynamics,
 )
-from .neighbourhood import change_by_category, knn_indices, knn_jaccard
+from .neighbourhood import change_by_category, change_groups, knn_indices, knn_jaccard, most_changed
 from .pipeline import DIAGNOSTIC_COLUMNS, Diagnostics, teacher_diagnostics
 from .review import ReviewQueue, apply_reviews, budget_curve
 from .teacher_error import (
@@ -33,7 +33,7 @@ from .teacher_error import (
 __all__ = [
     "CrossFit", "crossfit", "crossfit_proba", "fold_assignment", "out_of_sample_proba",
     "EpochProbaStore", "cartography_region", "cartography_thresholds", "stack_epoch_proba",
-    "training_dynamics", "change_by_category", "knn_indices", "knn_jaccard",
+    "training_dynamics", "change_by_category", "change_groups", "knn_indices", "knn_jaccard", "most_changed",
     "ReviewQueue", "apply_reviews", "budget_curve", "DIAGNOSTIC_COLUMNS", "Diagnostics", "teacher_diagnostics",
     "METHODS", "error_detection_by_split", "error_detection_metrics", "teacher_error_score",
 ]

@@ -15,7 +15,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from .._validation import check_int, check_matrix
 
-__all__ = ["knn_indices", "knn_jaccard", "change_by_category"]
+__all__ = ["knn_indices", "knn_jaccard", "change_by_category", "change_groups", "most_changed"]
 
 
 def knn_indices(X, *, k: int = 10, working_memory: int = 256) -> np.ndarray:
@@ -107,3 +107,37 @@ def change_by_category(jaccard, category) -> pd.DataFrame:
         raise ValueError("jaccard is empty; pass one value per point.")
     out = frame.groupby("category")["jaccard"].agg(count="count", mean_jaccard="mean", median_jaccard="median")
     return out
+
+
+def change_groups(jaccard, *, edges=(0.1, 0.25, 0.5)):
+    """Bin the overlap into colour groups (most changed first).
+
+    Parameters
+    ----------
+    jaccard : array-like of shape (n,)
+    edges : increasing sequence of float in (0, 1)
+
+    Returns
+    -------
+    codes : ndarray of shape (n,), uint8
+        Group of each point: 0 = ``J < edges[0]`` ... ``len(edges)`` = ``J >= edges[-1]``.
+    names : tuple of str
+        ``("J < 0.1", "0.1 ≤ J < 0.25", ..., "J ≥ 0.5")``.
+    """
+    edges = np.asarray(edges, dtype=np.float64)
+    if edges.ndim != 1 or edges.size == 0 or np.any(np.diff(edges) <= 0) or edges[0] <= 0 or edges[-1] >= 1:
+        raise ValueError(f"edges must be increasing values in (0, 1); got {edges.tolist()}.")
+    codes = np.searchsorted(edges, np.asarray(jaccard, dtype=np.float64), side="right").astype(np.uint8)
+    fmt = lambda v: f"{v:g}"  # noqa: E731
+    names = (f"J < {fmt(edges[0])}",
+             *(f"{fmt(a)} ≤ J < {fmt(b)}" for a, b in zip(edges[:-1], edges[1:])),
+             f"J ≥ {fmt(edges[-1])}")
+    return codes, names
+
+
+def most_changed(jaccard, *, top: int = 20) -> np.ndarray:
+    """Row positions of the ``top`` points whose neighbourhood changed most (lowest J first, stable)."""
+    jaccard = np.asarray(jaccard, dtype=np.float64)
+    top = check_int(top, name="top", minimum=1)
+    order = np.argsort(np.where(np.isfinite(jaccard), jaccard, np.inf), kind="stable")
+    return order[: min(top, int(np.isfinite(jaccard).sum()))].astype(np.int64)
