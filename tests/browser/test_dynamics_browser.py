@@ -42,7 +42,6 @@ dmap = DynamicsMap(points, selection=sel, label_names=("a", "b"))
 label = W.Label("selected: none")
 label.add_class("w2s-selected-rows")
 sel.on_change(lambda rows, source: setattr(label, "value", f"selected: {{','.join(map(str, rows))}} from {{source}}"))
-W.VBox([dmap.widget, label, explorer.widget])
 """
 
 # pixel position (page coordinates) of point i of the dynamics map's first trace
@@ -57,6 +56,10 @@ POINT_XY_JS = """(i) => {
 SELECTED_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).filter(g => g.layout && g.layout.title)
     .map(g => [String(g.layout.title.text || g.layout.title).split(':')[0],
                (g.data[0].selectedpoints || []).map(j => g.data[0].customdata[j])])"""
+
+
+SCROLL_TO_EMPTY_JS = """() => { Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .filter(g => !(g.data && g.data.length)).forEach(g => g.scrollIntoView()); return false; }"""
 
 
 def _wait(page, predicate, *, timeout=60.0, what="condition"):
@@ -81,10 +84,14 @@ def _kernel_idle(page) -> bool:
 def test_click_in_dynamics_map_selects_in_both_explorer_maps(tmp_path):
     root = tmp_path / "lab"
     root.mkdir()
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SETUP)])
+    # one output per view (the explorer first, as in a notebook that adds the dynamics map to it)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (
+        SETUP, "explorer.widget", "W.VBox([dmap.widget, label])")])
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     nbformat.write(nb, root / "dynamics.ipynb")
     with jupyter_lab(root) as (base, token), chromium_page() as page:
+        console = []
+        page.on("console", lambda m: m.type in ("error", "warning") and console.append(m.text[:300]))
         page.goto(f"{base}/lab/tree/dynamics.ipynb?token={token}")
         _wait(page, lambda: _kernel_idle(page), timeout=90, what="the kernel to start")
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
@@ -96,11 +103,15 @@ def test_click_in_dynamics_map_selects_in_both_explorer_maps(tmp_path):
                                     ".map(e => e.innerText).join('\\n')")
             raise AssertionError(f"the widgets did not render; cell output: {outputs[-2000:]!r}") from None
         try:
-            _wait(page, lambda: len(page.evaluate(SELECTED_JS)) == 3, timeout=120, what="three maps")
+            # a plot that has not drawn yet is scrolled into view (as a user would look at it)
+            _wait(page, lambda: page.evaluate(SCROLL_TO_EMPTY_JS) or len(page.evaluate(SELECTED_JS)) == 3,
+                  timeout=120, what="three maps")
         except AssertionError:
             n_plots = page.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => "
                                     "JSON.stringify([g.layout && g.layout.title, (g.data || []).length]))")
-            raise AssertionError(f"maps with titles: {page.evaluate(SELECTED_JS)!r}; plotly plots: {n_plots}") from None
+            page.screenshot(path=str(tmp_path / "maps.png"), full_page=True)
+            raise AssertionError(f"maps with titles: {page.evaluate(SELECTED_JS)!r}; plotly plots: {n_plots}; "
+                                 f"browser console: {console[-8:]!r}") from None
         page.locator(".js-plotly-plot").filter(has_text="training dynamics").first.scroll_into_view_if_needed()
         x, y, _ = page.evaluate(POINT_XY_JS, 11)
         page.mouse.move(x, y)
