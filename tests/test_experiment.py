@@ -234,3 +234,29 @@ def test_project_can_fit_on_a_sample_and_transform_the_rest(synth, tmp_path):
                            atol=1e-3)
     with pytest.raises(ValueError, match="engine"):
         exp.project(method="pca", engine="spark")
+
+
+def test_run_adds_the_gold_free_diagnostics(result):
+    pts, m = result.points, result.metrics
+    assert {"teacher_error_score", "conf_teacher", "var_teacher", "region", "knn_jaccard"} <= set(pts.columns)
+    covered = pts["covered"].to_numpy()
+    assert np.isfinite(pts.loc[covered, "teacher_error_score"]).all()
+    assert 0 <= m["teacher_error_auroc_test"] <= 1 and 0 <= m["teacher_conf_error_auroc_test"] <= 1
+    assert result.epoch_proba.shape == (len(result.history["student"]), len(pts), 2)
+
+
+def test_reviewed_labels_are_what_the_student_retrains_on(synth, tmp_path):
+    """Relabel 60 student-train rows to the opposite class: the student, trained on them, must follow."""
+    pair = EncoderPair(weak=synth.features["weak"], strong=synth.features["strong"])
+    exp = Experiment(synth, pair, n_gold=40, seed=0, cache=_cache(tmp_path))
+    first = exp.run(projection=None, progress=False, diagnostics=False)
+    rows = exp.splits_.student_train[:60]
+    flipped = {int(r): int(1 - first.points["teacher_label"].iat[int(r)]) for r in rows}
+    again = exp.run(projection=None, progress=False, diagnostics=False, label_overrides=flipped)
+    assert (again.points["label_source"].to_numpy()[rows] == "reviewed").all()
+    assert again.metrics["n_reviewed"] == 60 and again.metrics["n_relabelled"] == 60
+    # the teacher's columns stay the teacher's
+    np.testing.assert_array_equal(again.points["teacher_label"], first.points["teacher_label"])
+    X = synth.features["strong"][rows]
+    agree_first = np.mean(exp.heads_.student.predict(X) == np.array(list(flipped.values())))
+    assert agree_first > np.mean(first.proba["student"][rows].argmax(1) == np.array(list(flipped.values())))

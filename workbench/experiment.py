@@ -196,7 +196,7 @@ class Experiment:
 
     # ------------------------------------------------------------------- run
     def run(self, *, callbacks=(), stop_event=None, projection: str | None = "pca",
-            progress: bool = True) -> Result:
+            progress: bool = True, diagnostics: bool = True, label_overrides=None) -> Result:
         """Run the Burns protocol and return a :class:`~workbench.results.Result`.
 
         Parameters
@@ -208,6 +208,14 @@ class Experiment:
             Set it to end student training after the current epoch.
         projection : {"pca", "umap", None}
             Fill the ``umap_*`` columns of the points table with this projection.
+        diagnostics : bool, default True
+            Add the gold-free teacher diagnostics (:func:`workbench.diagnostics.teacher_diagnostics`):
+            the cross-fitted ``teacher_error_score``, the training-dynamics columns and, up to
+            50,000 rows, ``knn_jaccard``; their AUROC/AP against gold go into ``metrics``.
+        label_overrides : dict {row: label}, optional
+            Reviewed labels (e.g. ``ReviewQueue.reviewed_labels()``): the student trains on them in
+            place of the teacher's (``label_source = "reviewed"``); the teacher's own columns, the
+            weak baseline and the categories stay the teacher's.
         """
         if self.X_weak_ is None:
             self.embed(progress=progress, stop_event=stop_event)
@@ -223,7 +231,8 @@ class Experiment:
         t_out = teacher.predict(ds, self.X_weak_)
         self.teacher_ = teacher
 
-        history, epoch_proba = self._fit_heads(splits, t_out, callbacks, stop_event)
+        train_out = _reviewed(t_out, label_overrides)
+        history, epoch_proba = self._fit_heads(splits, t_out, callbacks, stop_event, train_out=train_out)
         student, ceiling = self.heads_.student, self.heads_.ceiling
         proba = {
             "teacher": t_out.proba,
@@ -240,6 +249,16 @@ class Experiment:
         for name, weight in zip(getattr(teacher, "members", {}), getattr(teacher, "weights_", ())):
             metrics[f"teacher_weight_{name}"] = float(weight)  # ensemble teachers
         points = points_table(ds, splits, t_out, proba)
+        if train_out is not t_out:
+            points["label_source"] = train_out.extra["label_source"]
+            metrics["n_reviewed"] = len(label_overrides)
+            metrics["n_relabelled"] = int(sum(int(label) != int(t_out.labels[int(row)])
+                                              for row, label in label_overrides.items()))
+        if diagnostics:
+            self._report("diagnostics", 0.0)
+            diag = self._diagnostics(points, train_out, proba, epoch_proba)
+            points = points.join(diag.columns)
+            metrics.update(diag.metrics)
         result = Result(
             points=points, metrics=metrics,
             history={"weak": list(getattr(teacher, "history_", []) or []),
@@ -256,7 +275,19 @@ class Experiment:
         self._report("done", 1.0)
         return result
 
-    def _fit_heads(self, splits, t_out, callbacks, stop_event):
+    def _diagnostics(self, points, train_out, proba, epoch_proba):
+        from .diagnostics import teacher_diagnostics
+
+        val = self.splits_.val[train_out.covered[self.splits_.val]]
+        fit_options = ({"X_val": self.X_strong_[val], "y_val_proba": train_out.proba[val]}
+                       if len(val) and make_student(self.student, seed=self.seed).patience is not None else None)
+        return teacher_diagnostics(
+            X_strong=self.X_strong_, X_weak=self.X_weak_ if len(points) <= 50_000 else None,
+            teacher_proba=train_out.proba, covered=train_out.covered, split=points["split"].to_numpy(),
+            student_proba=proba["student"], make_student=lambda: make_student(self.student, seed=self.seed),
+            gold=self.dataset.labels, epoch_proba=epoch_proba, seed=self.seed, fit_options=fit_options)
+
+    def _fit_heads(self, splits, t_out, callbacks, stop_event, *, train_out=None):
         """The Burns protocol (:func:`workbench.protocol.burns_protocol`) with this run's callbacks.
 
         Every epoch record carries the test split's probabilities; the probabilities of all
@@ -293,8 +324,10 @@ class Experiment:
             self._report("student", record.epoch / max(record.n_epochs, 1))
 
         self._report("ceiling", 0.0)
+        train_out = train_out or t_out
         self.heads_ = burns_protocol(
-            self.X_strong_, y, splits, t_out.proba, t_out.covered, n_classes=ds.n_classes, student=self.student,
+            self.X_strong_, y, splits, train_out.proba, train_out.covered, n_classes=ds.n_classes,
+            student=self.student,
             seed=self.seed, X_eval=self.X_strong_, callbacks=callbacks, on_record=on_record,
             on_ceiling_record=on_ceiling_record, before_student=before_student, stop_event=stop_event)
         return list(self.heads_.student.history_), np.stack(epoch_proba) if epoch_proba else None
@@ -362,6 +395,18 @@ def weight_records(teacher) -> list:
                         metrics={f"teacher_weight_{name}": float(w) for name, w in weights.items()},
                         role="teacher_weights")
             for i, weights in enumerate(history)]
+
+
+def _reviewed(t_out, label_overrides):
+    """The teacher's output with reviewed labels in place (or ``t_out`` itself without reviews)."""
+    if not label_overrides:
+        return t_out
+    from .diagnostics.review import apply_reviews
+    from .teachers import TeacherOutput
+
+    proba, covered, source = apply_reviews(t_out.proba, t_out.covered, dict(label_overrides),
+                                           label_source=t_out.extra.get("label_source"))
+    return TeacherOutput(proba=proba, covered=covered, extra={**t_out.extra, "label_source": source})
 
 
 def _check_abstain(value, name, *, high_open=False):
