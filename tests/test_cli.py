@@ -31,7 +31,12 @@ def test_run_writes_points_metrics_and_a_self_contained_report(small_csv, tiny_b
     points = pd.read_parquet(out / "points.parquet")
     metrics = json.loads((out / "metrics.json").read_text())
     assert len(points) == 120 and {"weak_acc", "student_acc", "ceiling_acc", "pgr"} <= set(metrics)
+    # the default teacher abstains on its least confident 30%, and the gold-free diagnostics are written
+    assert 0.6 <= metrics["teacher_coverage"] <= 0.8 and (points["teacher_label"] == -1).any()
+    assert {"teacher_error_score", "conf_teacher", "var_teacher", "region"} <= set(points.columns)
+    assert "teacher_error_auroc_test" in metrics
     html = (out / "report.html").read_text()
+    assert "training dynamics" in html and "teacher-error score" in html
     assert "plotly" in html.lower() and "<script src=\"http" not in html  # plotly.js inlined, no CDN
     assert "report:" in capsys.readouterr().out
 

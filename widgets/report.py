@@ -19,14 +19,23 @@ from . import figures as F
 __all__ = ["write_report", "report_html", "report_figures"]
 
 _HEADLINE = (
-    ("weak_acc", "weak (teacher) accuracy"), ("student_acc", "student accuracy"),
-    ("ceiling_acc", "strong ceiling accuracy"), ("pgr", "PGR"), ("pgr_ci_low", "PGR 95% CI low"),
-    ("pgr_ci_high", "PGR 95% CI high"), ("teacher_coverage", "teacher coverage"),
-    ("student_teacher_agreement", "student-teacher agreement (test)"),
+    ("teacher_coverage", "teacher coverage (test)"), ("weak_acc", "teacher accuracy on the points it covers"),
+    ("weak_acc_all", "weak baseline, whole test set (abstention = chance)"), ("chance_acc", "chance (1/k)"),
+    ("student_acc", "student accuracy"), ("student_acc_uncovered", "student accuracy on uncovered points"),
+    ("ceiling_acc", "strong ceiling accuracy"), ("pgr", "PGR (vs the whole-set weak baseline)"),
+    ("pgr_ci_low", "PGR 95% CI low"), ("pgr_ci_high", "PGR 95% CI high"),
+    ("pgr_undefined_share", "share of bootstrap resamples with undefined PGR"),
+    ("student_teacher_agreement", "student-teacher agreement (covered test points)"),
     ("misfit_sq", "misfit (squared)"), ("gain_sq", "gain (squared)"), ("misfit_kl", "misfit (KL)"),
     ("gain_kl", "gain (KL, needs true p*)"), ("gain_xent", "gain (cross-entropy proxy)"),
     ("ece_weak", "ECE weak"), ("ece_student", "ECE student"), ("ece_ceiling", "ECE ceiling"),
     ("ece_student_vs_teacher", "ECE student vs teacher labels"),
+    ("teacher_error_auroc_test", "teacher-error score (gold-free): AUROC for the teacher's test errors"),
+    ("teacher_conf_error_auroc_test", "baseline: 1 − teacher confidence, AUROC"),
+    ("teacher_error_ap_test", "teacher-error score: average precision"),
+    ("teacher_conf_error_ap_test", "baseline: 1 − teacher confidence, average precision"),
+    ("teacher_error_auroc_student_train", "teacher-error score: AUROC on the student's training points"),
+    ("teacher_conf_error_auroc_student_train", "baseline AUROC on the student's training points"),
 )
 
 
@@ -53,6 +62,11 @@ def report_figures(result) -> dict:
         teacher = pts.loc[test, "teacher_label"].to_numpy()
         figs["reliability"] = F.reliability_diagram(pts.loc[test, "gold"].to_numpy(),
                                                     result.proba["student"][test], teacher_labels=teacher)
+    if {"conf_teacher", "var_teacher"} <= set(pts.columns):
+        from .dynamics_view import dynamics_figure
+
+        figs["training dynamics (toward the teacher's label)"] = dynamics_figure(pts[pts["split"] == "test"],
+                                                                                label_names=names)
     return figs
 
 
