@@ -125,7 +125,10 @@ try:
     print("W2S-PROBE open")
 except Exception as exc:
     from ray.exceptions import AuthenticationError
-    kind = "refused" if isinstance(exc, AuthenticationError) or "Unauthenticated" in str(exc) else "error"
+    text = str(exc)
+    auth = isinstance(exc, AuthenticationError) or any(
+        word in text for word in ("Unauthenticated", "InvalidAuthToken", "AuthenticationError"))
+    kind = "refused" if auth else "error"
     print(f"W2S-PROBE {kind} {type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}")
 """
 
