@@ -67,12 +67,13 @@ def test_selective_teacher_uses_strong_labels_where_pik_is_high(syn):
 
 
 def test_filtering_removes_low_confidence_and_disputed_labels(syn):
-    teacher = FilteredTeacher(strong=syn.features["strong"], min_confidence=0.75, seed=0)
+    teacher = FilteredTeacher(strong=syn.features["strong"], drop_share=0.25, seed=0)
     result = Experiment(syn, _pair(syn), teacher=teacher, n_gold=60, seed=0).run(projection=None, progress=False)
     pts = result.points
     assert set(pts["label_source"]) <= {"kept", "low_confidence", "disputed"}
     assert not pts.loc[pts["label_source"] != "kept", "covered"].any()
     assert (pts["label_source"] == "disputed").any() and (pts["label_source"] == "low_confidence").any()
+    assert (pts["label_source"] == "low_confidence").mean() == pytest.approx(0.25, abs=0.002)  # the drop share
     assert result.metrics["teacher_coverage"] < 1
 
 

@@ -23,18 +23,20 @@ import numpy as np
 from .._validation import check_matrix
 from ..metrics import one_hot
 from ..teachers import Teacher, TeacherOutput
+from ..protocol import fit_probe
 from ..train import HeadTrainer, xent_loss
 
 __all__ = ["RavenTeacher", "EnsemW2STeacher"]
 
 
-def _probe(X, y, k, *, seed, sample_weight=None, epochs=50):
+def _probe(X, y, k, *, seed, sample_weight=None):
+    """The protocol's probe (:func:`workbench.protocol.fit_probe`) on ``X`` / ``y``."""
     if sample_weight is not None:  # weighted resample: boosting through the data the probe sees
         rng = np.random.default_rng(seed)
         p = sample_weight / sample_weight.sum()
         idx = rng.choice(len(X), size=len(X), replace=True, p=p)
         X, y = X[idx], y[idx]
-    return HeadTrainer(epochs=epochs, targets="hard", batch_size=64, seed=seed).fit(X, one_hot(y, k))
+    return fit_probe(X, y, np.arange(len(y)), n_classes=k, seed=seed)
 
 
 class RavenTeacher(Teacher):

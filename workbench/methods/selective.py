@@ -12,7 +12,7 @@ per-point table gains a ``label_source`` column.
   the (1 − ``smooth``)·own + ``smooth``·neighbour-average soft label, iterated — and a
   point whose argmax changes is marked ``smoothed``. The paper prompts an LLM for P(IK);
   we have frozen encoders, so the "strong model's own answer" is a few-shot strong probe.
-* :class:`FilteredTeacher` — overfitting control: pseudolabels below ``min_confidence``
+* :class:`FilteredTeacher` — overfitting control: the ``drop_share`` least confident pseudolabels
   and *disputed* ones (the teacher disagrees with a strong probe cross-fitted on the
   teacher's own labels) are marked uncovered, so the student does not train on them.
 """
@@ -23,8 +23,8 @@ import numpy as np
 
 from .._validation import check_matrix
 from ..metrics import one_hot
-from ..teachers import ProbeTeacher, Teacher, TeacherOutput
-from ..train import HeadTrainer
+from ..protocol import fit_probe
+from ..teachers import ProbeTeacher, Teacher, TeacherOutput, least_confident
 
 __all__ = ["SelectiveTeacher", "FilteredTeacher", "smooth_labels"]
 
@@ -51,7 +51,7 @@ def smooth_labels(proba, graph, *, smooth: float = 0.5, n_iter: int = 10, fixed=
 
 
 def _strong_probe(X, y, k, seed):
-    return HeadTrainer(epochs=50, targets="hard", batch_size=64, seed=seed).fit(X, one_hot(y, k))
+    return fit_probe(X, y, np.arange(len(y)), n_classes=k, seed=seed)
 
 
 class SelectiveTeacher(Teacher):
@@ -132,10 +132,14 @@ class FilteredTeacher(Teacher):
     seed : int
     """
 
-    def __init__(self, *, strong, base=None, min_confidence: float = 0.7, drop_disputed: bool = True, seed: int = 0):
+    def __init__(self, *, strong, base=None, drop_share: float = 0.3, min_confidence: float | None = None,
+                 drop_disputed: bool = True, seed: int = 0):
         self.strong = check_matrix(strong, name="strong")
         self.base = base if base is not None else ProbeTeacher(seed=seed)
-        self.min_confidence, self.drop_disputed, self.seed = min_confidence, drop_disputed, seed
+        if not 0 <= drop_share < 1:
+            raise ValueError(f"drop_share must be in [0, 1); got {drop_share!r}.")
+        self.drop_share, self.min_confidence = float(drop_share), min_confidence
+        self.drop_disputed, self.seed = drop_disputed, seed
 
     def fit(self, dataset, X_weak, gold_index, *, student_index=None) -> "FilteredTeacher":
         self.base.fit(dataset, X_weak, gold_index, student_index=student_index)
@@ -145,7 +149,10 @@ class FilteredTeacher(Teacher):
     def predict(self, dataset, X_weak) -> TeacherOutput:
         base = self.base.predict(dataset, X_weak)
         labels = base.proba.argmax(1)
-        confident = base.proba.max(1) >= self.min_confidence
+        conf = base.proba.max(1)
+        confident = ~least_confident(conf, self.drop_share, among=base.covered)
+        if self.min_confidence is not None:
+            confident &= conf >= self.min_confidence
         disputed = np.zeros(len(labels), dtype=bool)
         if self.drop_disputed:
             disputed = self.cross_fit_disagreement(labels, dataset.n_classes)
