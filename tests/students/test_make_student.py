@@ -78,3 +78,13 @@ def test_sample_index_and_shards():
     order = np.arange(7)
     s0, s1 = shard_order(order, 0, 2), shard_order(order, 1, 2)
     assert len(s0) == len(s1) == 4 and set(s0) | set(s1) == set(order)
+
+
+def test_importing_students_imports_neither_peft_nor_accelerate():
+    import subprocess
+    import sys
+
+    code = ("import sys, workbench, workbench.students; "
+            "print(sorted(m for m in ('peft', 'accelerate') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
