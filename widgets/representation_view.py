@@ -147,9 +147,29 @@ class RepresentationView:
                                         continuous_update=False)
         self.color = W.Dropdown(options=list(self.colorings) or ["none"], description="colour")
         self.figure = go.FigureWidget(self._build())
-        self.slider.observe(lambda _: self.redraw(), names="value")
+        self._quiet = False
+        self.slider.observe(lambda _: None if self._quiet else self.redraw(), names="value")
         self.color.observe(lambda _: self.redraw(), names="value")
         self.widget = W.VBox([W.HBox([self.slider, self.color]), self.figure])
+
+    def set_history(self, history) -> None:
+        """Show a longer history (e.g. live, from a training callback); jumps to its last epoch."""
+        self.history = list(history)
+        self.frames = representation_frames(self.history)
+        epochs = tuple(f["epoch"] for f in self.frames)
+        if epochs and epochs != tuple(self.slider.options):
+            self._quiet = True  # one redraw below, not one per trait change
+            try:
+                self.slider.options = epochs
+                self.slider.value = epochs[-1]
+            finally:
+                self._quiet = False
+        self.redraw()
+
+    def on_epoch_end(self, record) -> bool:
+        """A training callback: add ``record`` and show it (never asks to stop)."""
+        self.set_history([*self.history, record])
+        return False
 
     def _build(self) -> go.Figure:
         name = self.color.value

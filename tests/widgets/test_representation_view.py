@@ -69,3 +69,12 @@ def test_widget_slider_and_colour_update_the_map():
     assert view.figure.layout.legend.title.text == "category"
     with pytest.raises(ValueError, match="no representation"):
         RepresentationView([EpochRecord(1, 1, 0.5, None, None)])
+
+
+def test_widget_follows_training_live_as_a_callback():
+    records, gold, _ = _history()
+    view = RepresentationView(records[:1], gold=gold)
+    assert view.slider.options == (0, 1)
+    assert view.on_epoch_end(records[1]) is False
+    assert view.slider.options == (0, 1, 2) and view.slider.value == 2
+    assert "epoch 2" in view.figure.layout.title.text
