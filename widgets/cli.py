@@ -7,6 +7,8 @@ package because the report is a view; the engine it drives is :mod:`workbench`.
 Examples
 --------
     w2s run --out runs/demo                        # offline default: tweets, L3 -> mpnet
+    w2s run --finetune lora --strong sentence-transformers/all-MiniLM-L6-v2 --max-per-class 300 --epochs 2 \
+        --out runs/ft                              # fine-tune the strong model (LoRA) on the teacher's labels
     w2s run --dataset bbc-news --weak sentence-transformers/all-MiniLM-L6-v2 --n-gold 50 --out runs/bbc
     w2s datasets                                   # what load_dataset knows
     w2s models                                     # offline model catalogue
@@ -23,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["main", "build_parser", "DEFAULTS", "COMPARE_METHODS", "PRECISIONS"]
+__all__ = ["main", "build_parser", "student_options", "DEFAULTS", "COMPARE_METHODS", "PRECISIONS"]
 
 def _defaults() -> dict:
     from workbench import defaults as D  # plain constants: imports no torch
@@ -87,7 +89,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--loss", default="xent", choices=("xent", "logconf"),
                      help="student loss: cross-entropy on the teacher's labels, or Burns et al.'s "
                           "auxiliary-confidence loss")
-    run.add_argument("--epochs", type=int, default=30, help="student training epochs")
+    run.add_argument("--epochs", type=int, default=None,
+                     help="student epochs (default 30 for the frozen head, 3 with --finetune)")
+    run.add_argument("--finetune", default=None, choices=("lora", "full"),
+                     help="fine-tune the strong model itself (LoRA or full) instead of a head on frozen embeddings; "
+                          "needs pip install 'w2s-workbench[finetune]' for lora")
+    run.add_argument("--lora-r", type=int, default=None, help="LoRA rank (--finetune lora; default 8)")
+    run.add_argument("--lr", type=float, default=None,
+                     help="learning rate of the fine-tuned encoder (default 5e-4 lora, 5e-5 full)")
+    run.add_argument("--batch-size", type=int, default=None, help="fine-tuning batch size (default 32)")
+    run.add_argument("--resume", action="store_true",
+                     help="with --finetune: continue from the last epoch checkpoint in OUT/checkpoints")
     run.add_argument("--seed", type=int, default=DEFAULTS["seed"], help="seed of the sample, splits and training")
     run.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"), help=_DEVICE_HELP)
     run.add_argument("--precision", default="auto", choices=PRECISIONS, help=_PRECISION_HELP)
@@ -159,6 +171,31 @@ def _teacher_options(args, label_names) -> dict:
     return {"rules": rules}
 
 
+def student_options(args) -> dict:
+    """The ``Experiment(student=...)`` dict of ``w2s run``'s options.
+
+    Without ``--finetune``: the frozen-head options (loss, epochs). With it: a fine-tuning
+    student on the ``--strong`` model, checkpointed each epoch into ``OUT/checkpoints``
+    (``--resume`` continues from there).
+    """
+    if args.finetune is None:
+        for flag in ("lora_r", "lr", "batch_size"):
+            if getattr(args, flag) is not None:
+                raise ValueError(f"--{flag.replace('_', '-')} applies to fine-tuning; add --finetune lora|full.")
+        if args.resume:
+            raise ValueError("--resume continues a fine-tuning run; add --finetune lora|full.")
+        return {"loss": args.loss, "epochs": 30 if args.epochs is None else args.epochs}
+    if args.finetune == "full" and args.lora_r is not None:
+        raise ValueError("--lora-r applies to --finetune lora, not full.")
+    options = {"finetune": args.finetune, "model": args.strong, "loss": args.loss,
+               "epochs": 3 if args.epochs is None else args.epochs, "device": args.device,
+               "checkpoint_dir": str(Path(args.out) / "checkpoints"), "resume": bool(args.resume)}
+    for flag, key in (("lora_r", "lora_r"), ("lr", "lr"), ("batch_size", "batch_size")):
+        if getattr(args, flag) is not None:
+            options[key] = getattr(args, flag)
+    return options
+
+
 def run_command(args) -> Path:
     """Run ``w2s run``; returns the output folder."""
     from workbench import EncoderPair, Experiment
@@ -171,7 +208,7 @@ def run_command(args) -> Path:
     exp = Experiment(dataset, pair, teacher=args.teacher, n_gold=args.n_gold, seed=args.seed,
                      abstain_below=args.abstain_below, abstain_share=args.abstain_share or None,
                      teacher_options=_teacher_options(args, dataset.label_names),
-                     student={"loss": args.loss, "epochs": args.epochs})
+                     student=student_options(args))
     print(f"{dataset.name}: {len(dataset)} examples, classes {list(dataset.label_names)}")
     print(f"weak = {pair.weak.name}\nstrong = {pair.strong.name}")
     t_embed = time.perf_counter()

@@ -234,18 +234,19 @@ class Experiment:
         train_out = _reviewed(t_out, label_overrides)
         history, epoch_proba = self._fit_heads(splits, t_out, callbacks, stop_event, train_out=train_out)
         student, ceiling = self.heads_.student, self.heads_.ceiling
+        inputs = list(ds.texts) if self._finetunes() else self.X_strong_
         proba = {
             "teacher": t_out.proba,
             "weak": t_out.proba,
-            "student": student.predict_proba(self.X_strong_),
-            "ceiling": ceiling.predict_proba(self.X_strong_),
+            "student": student.predict_proba(inputs),
+            "ceiling": ceiling.predict_proba(inputs),
         }
         metrics = final_metrics(y, proba, t_out.covered, splits, p_true=ds.p_true, seed=self.seed)
         metrics["seconds_train"] = time.perf_counter() - t0
         metrics["student_epochs"] = len(student.history_)
         metrics["student_best_epoch"] = int(student.best_epoch_)
         metrics["stopped_early"] = bool(getattr(student, "stopped_early_", False))
-        metrics["ceiling_C"] = float(ceiling.C)
+        metrics["ceiling_C"] = float(getattr(ceiling, "C", float("nan")))
         for name, weight in zip(getattr(teacher, "members", {}), getattr(teacher, "weights_", ())):
             metrics[f"teacher_weight_{name}"] = float(weight)  # ensemble teachers
         points = points_table(ds, splits, t_out, proba)
@@ -254,7 +255,7 @@ class Experiment:
             metrics["n_reviewed"] = len(label_overrides)
             metrics["n_relabelled"] = int(sum(int(label) != int(t_out.labels[int(row)])
                                               for row, label in label_overrides.items()))
-        if diagnostics:
+        if diagnostics and not self._finetunes():  # cross-fitting would fine-tune the model K more times
             self._report("diagnostics", 0.0)
             diag = self._diagnostics(points, train_out, proba, epoch_proba)
             points = points.join(diag.columns)
@@ -274,6 +275,9 @@ class Experiment:
                 cb.on_train_end(result)
         self._report("done", 1.0)
         return result
+
+    def _finetunes(self) -> bool:
+        return getattr(make_student(self.student, seed=self.seed), "input_kind", "features") == "texts"
 
     def _diagnostics(self, points, train_out, proba, epoch_proba):
         from .diagnostics import teacher_diagnostics
@@ -305,7 +309,8 @@ class Experiment:
 
         def before_student(ceiling, student):
             nonlocal ctx
-            ctx = EvalContext(y=ctx.y, weak=ctx.weak, ceiling=ceiling.predict_proba(self.X_strong_[test]),
+            eval_inputs = ([ds.texts[int(i)] for i in test] if self._finetunes() else self.X_strong_[test])
+            ctx = EvalContext(y=ctx.y, weak=ctx.weak, ceiling=ceiling.predict_proba(eval_inputs),
                               covered=ctx.covered, p_true=ctx.p_true)
             start = TrainingStart(label_names=tuple(ds.label_names), n_epochs=student.epochs, y_eval=ctx.y,
                                   teacher_eval=ctx.teacher_labels, covered_eval=ctx.covered,
@@ -329,7 +334,8 @@ class Experiment:
             self.X_strong_, y, splits, train_out.proba, train_out.covered, n_classes=ds.n_classes,
             student=self.student,
             seed=self.seed, X_eval=self.X_strong_, callbacks=callbacks, on_record=on_record,
-            on_ceiling_record=on_ceiling_record, before_student=before_student, stop_event=stop_event)
+            on_ceiling_record=on_ceiling_record, before_student=before_student, stop_event=stop_event,
+            texts=ds.texts)
         return list(self.heads_.student.history_), np.stack(epoch_proba) if epoch_proba else None
 
     # ------------------------------------------------------------- helpers

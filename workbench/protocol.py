@@ -59,6 +59,10 @@ def make_student(student=None, *, seed: int = 0) -> HeadTrainer:
     """
     if isinstance(student, HeadTrainer):
         return copy.deepcopy(student)
+    if isinstance(student, dict) and "finetune" in student or getattr(student, "input_kind", None) == "texts":
+        from .students import make_student as make_any_student  # the fine-tuning student (optional extra)
+
+        return make_any_student(student, seed=seed)
     if student is None:
         student = {}
     if not isinstance(student, dict):
@@ -149,11 +153,40 @@ def fit_student(student: HeadTrainer, X_strong, teacher_proba, train_index, *, v
                          "train the student on; lower the abstention (abstain_below / abstain_share) or use "
                          "rules that match more texts.")
     val = np.asarray(val_index, dtype=np.int64)
-    X_strong = np.asarray(X_strong)
+    X_strong = X_strong if isinstance(X_strong, _TextRows) else np.asarray(X_strong)
+    if isinstance(X_eval, _TextRows):
+        X_eval = X_eval.all()
     student.fit(X_strong[train], teacher_proba[train],
                 X_val=X_strong[val] if len(val) else None, y_val_proba=teacher_proba[val] if len(val) else None,
                 X_eval=X_eval, callbacks=list(callbacks), on_record=on_record, stop_event=stop_event)
     return student
+
+
+class _TextRows:
+    """Texts indexed like an array (``rows[index_array]`` -> list of str) for text students."""
+
+    def __init__(self, texts):
+        self.texts = list(texts)
+
+    def __len__(self):
+        return len(self.texts)
+
+    def __getitem__(self, index):
+        return [self.texts[int(i)] for i in np.asarray(index).ravel()]
+
+    def all(self):
+        return list(self.texts)
+
+
+def _fit_finetune_ceiling(student, rows, y, train_index, *, n_classes, X_eval=None, on_record=None):
+    """The fine-tuning student's ceiling: the same model fine-tuned the same way on gold labels."""
+    from .students import make_ceiling
+
+    idx = np.asarray(train_index, dtype=np.int64)
+    ceiling = make_ceiling(student)
+    ceiling.fit(rows[idx], one_hot(np.asarray(y)[idx], n_classes),
+                X_eval=None if X_eval is None else X_eval.all(), on_record=on_record)
+    return ceiling
 
 
 @dataclass
@@ -166,7 +199,7 @@ class BurnsOutput:
 
 def burns_protocol(X_strong, y, splits, teacher_proba, covered, *, n_classes: int, student=None, seed: int = 0,
                    X_eval=None, callbacks=(), on_record=None, on_ceiling_record=None, before_student=None,
-                   stop_event=None) -> BurnsOutput:
+                   stop_event=None, texts=None) -> BurnsOutput:
     """Ceiling on the student-train split's gold labels, then the student on its teacher labels.
 
     Parameters
@@ -187,8 +220,16 @@ def burns_protocol(X_strong, y, splits, teacher_proba, covered, *, n_classes: in
     """
     covered = np.asarray(covered, dtype=bool)
     head = make_student(student, seed=seed)
-    ceiling = fit_ceiling(X_strong, y, splits.student_train, n_classes=n_classes, student=head, X_eval=X_eval,
-                          on_record=on_ceiling_record, seed=seed)
+    if getattr(head, "input_kind", "features") == "texts":  # a fine-tuned strong model: texts in
+        if texts is None:
+            raise ValueError("a fine-tuning student needs the dataset's texts (burns_protocol(texts=...)).")
+        X_strong = _TextRows(texts)
+        X_eval = None if X_eval is None else X_strong
+        ceiling = _fit_finetune_ceiling(head, X_strong, y, splits.student_train, n_classes=n_classes,
+                                        X_eval=X_eval, on_record=on_ceiling_record)
+    else:
+        ceiling = fit_ceiling(X_strong, y, splits.student_train, n_classes=n_classes, student=head, X_eval=X_eval,
+                              on_record=on_ceiling_record, seed=seed)
     if before_student is not None:
         before_student(ceiling, head)
     fit_student(head, X_strong, teacher_proba, splits.student_train[covered[splits.student_train]],

@@ -31,7 +31,7 @@ from .base import check_texts
 from .offline import cache_root, resolve_model
 
 __all__ = ["HFEncoder", "pool", "resolve_device", "resolve_dtype", "cpu_has_bf16", "bf16_in_cpuinfo",
-           "BF16_CPU_MODELS"]
+           "BF16_CPU_MODELS", "load_pretrained"]
 
 POOLINGS = ("mean", "cls", "last")
 DTYPES = ("auto", "float32", "bfloat16")
@@ -120,6 +120,33 @@ def pool(hidden, mask, pooling: str):
     return hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
 
 
+def load_pretrained(resolved, *, trust_remote_code: bool = False, revision: str | None = None):
+    """Tokenizer and ``AutoModel`` of a :class:`~.offline.ResolvedModel`, quietly.
+
+    Shared by :class:`HFEncoder` and the fine-tuning student (``workbench.students``), so
+    both load a model id the same way.
+
+    Returns
+    -------
+    (tokenizer, model) : the ``AutoTokenizer`` and the ``AutoModel`` (train mode as loaded).
+
+    Raises
+    ------
+    ValueError
+        When ``from_pretrained`` cannot load the folder or id (the message names both).
+    """
+    from transformers import AutoModel, AutoTokenizer
+
+    kwargs = dict(trust_remote_code=bool(trust_remote_code), revision=revision)
+    try:
+        with _quiet_transformers():
+            tokenizer = AutoTokenizer.from_pretrained(resolved.path, **kwargs)
+            model = AutoModel.from_pretrained(resolved.path, **kwargs)
+    except OSError as exc:
+        raise ValueError(f"could not load model {resolved.model_id!r} from {resolved.path}: {exc}") from None
+    return tokenizer, model
+
+
 class HFEncoder:
     """A frozen transformers encoder with pooling.
 
@@ -187,15 +214,9 @@ class HFEncoder:
         if self._model is not None:
             return self
         import torch
-        from transformers import AutoModel, AutoTokenizer
 
-        kwargs = dict(trust_remote_code=self.trust_remote_code, revision=self.revision)
-        try:
-            with _quiet_transformers():
-                self._tokenizer = AutoTokenizer.from_pretrained(self.resolved.path, **kwargs)
-                model = AutoModel.from_pretrained(self.resolved.path, **kwargs)
-        except OSError as exc:
-            raise ValueError(f"could not load model {self.name!r} from {self.resolved.path}: {exc}") from None
+        self._tokenizer, model = load_pretrained(self.resolved, trust_remote_code=self.trust_remote_code,
+                                                 revision=self.revision)
         n_layers = getattr(model.config, "num_hidden_layers", None)
         if self.layer is not None and n_layers is not None and not -(n_layers + 1) <= self.layer <= n_layers:
             self._tokenizer = None  # stay unloaded: every later call raises the same clear error
