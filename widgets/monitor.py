@@ -30,6 +30,7 @@ from plotly.subplots import make_subplots
 
 from . import figures as F
 from . import training_figures as TF
+from ._lifecycle import close_tree
 from .picker import error_html
 
 __all__ = ["TrainingMonitor", "PANELS", "panel_grid", "compose", "sync_figure", "pgr_status"]
@@ -202,9 +203,7 @@ class TrainingMonitor:
 
     def close(self) -> None:
         """Close the monitor's widgets (their comms); the records stay."""
-        for w in (self.stop_button, self.status_html, self.pgr_html, self.figure, *self.widget.children[:1],
-                  self.widget):
-            w.close()
+        close_tree(self.widget)
 
     def panel(self, name: str) -> tuple:
         """The live traces of one panel (``"accuracy"``, ``"reliability"``, ``"misfit_sq"``, ``"misfit_kl"``,
