@@ -18,9 +18,7 @@ Each map is built by :func:`widgets.maps.map_figure` (all drawn points in one
 
 from __future__ import annotations
 
-import base64
 import html
-from pathlib import Path
 
 import ipywidgets as W
 import numpy as np
@@ -34,13 +32,15 @@ from . import figures as F
 from . import maps as M
 from . import palette as P
 from ._lifecycle import close_tree
+from .explorer_io import SPACES as _SPACES
+from .explorer_io import SelectionIO
+from .resize import FitWidth, responsive
 from .selection import Selection, merge_selection_edits, points_in_selections
 
 __all__ = ["EmbeddingExplorer"]
 
 _REQUIRED = ("id", "split", "text", "gold", "teacher_label", "teacher_conf", "covered",
              "student_label", "student_conf", "category")
-_SPACES = ("weak", "strong")
 
 
 def _unpack(data, label_names):
@@ -64,7 +64,7 @@ def _unit_rows(X, n, space):
     return X / np.maximum(norms, 1e-12)
 
 
-class EmbeddingExplorer:
+class EmbeddingExplorer(SelectionIO):
     """Weak and strong maps side by side, coloured by label, W2S category or split.
 
     Parameters
@@ -123,7 +123,7 @@ class EmbeddingExplorer:
         self._groups = F.color_groups(self.points, color_by, label_names=self.label_names)
         self._split = split
         self._drawn = self._drawn_rows()
-        self.figures = {s: _MapWidget(self._figure(s)) for s in _SPACES}
+        self.figures = {s: responsive(_MapWidget(self._figure(s))) for s in _SPACES}
         for space, fig in self.figures.items():
             self._wire(space, fig)
         self._build_controls(color_by, split)
@@ -210,17 +210,20 @@ class EmbeddingExplorer:
                               for b, h in self._legend_rows]
         legend = W.VBox([self.counts_html, W.HBox(self._legend_items, layout=W.Layout(flex_flow="row wrap"))],
                         layout=W.Layout(width="100%", border="1px solid #ddd", padding="4px 8px"))
-        maps = W.HBox([W.Box([self.figures[s]], layout=W.Layout(flex="1 1 0", min_width="0", width="50%"))
-                       for s in _SPACES], layout=W.Layout(width="100%"))
+        boxes = [W.Box([self.figures[s]], layout=W.Layout(flex="1 1 0", min_width="0", width="50%")) for s in _SPACES]
+        for b in boxes:
+            b.add_class("w2s-map")
+        maps = W.HBox(boxes, layout=W.Layout(width="100%"))
         table = W.VBox([W.HBox([self.sort_dropdown, self.ascending, self.csv_path, self.export_button],
                                layout=W.Layout(flex_flow="row wrap")), self.export_html, self.table_html],
                        layout=W.Layout(width="100%"))
-        self.widget = W.VBox([W.HTML(EP.STYLE), W.HBox([self.color_dropdown, self.split_dropdown],
+        self.widget = W.VBox([W.HTML(EP.STYLE), FitWidth(), W.HBox([self.color_dropdown, self.split_dropdown],
                                                        layout=W.Layout(flex_flow="row wrap")),
                               self.summary_html, maps, legend, self.stats_html, table,
                               W.HTML("<b>Nearest neighbours</b> (click a point in either map)"), self.neighbors_html],
                              layout=W.Layout(width="100%"))
         self.widget.add_class("w2s-explorer")
+        self.widget.add_class("w2s-fit")
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
@@ -313,70 +316,6 @@ class EmbeddingExplorer:
             fig.data[1].x, fig.data[1].y = xy[top, 0], xy[top, 1]
             fig.layout.title.text = self._title(space)
             fig.layout.xaxis.title.text, fig.layout.yaxis.title.text = f"{label} 1", f"{label} 2"
-
-    def selection_frame(self):
-        """The selected rows as a DataFrame (label names spelled out), in the table's sort order."""
-        frame = self.points.iloc[self.selection.indices]
-        name = lambda i: self.label_names[i] if 0 <= i < len(self.label_names) else "abstained"  # noqa: E731
-        out = frame.assign(gold=frame["gold"].map(name), teacher=frame["teacher_label"].map(name),
-                           student=frame["student_label"].map(name))
-        out = out.assign(row=frame.index.to_numpy())[["row", *EP.TABLE_COLUMNS]]
-        return out.sort_values(self.sort_dropdown.value, ascending=self.ascending.value, kind="stable")
-
-    def to_csv(self, path=None):
-        """CSV of :meth:`selection_frame`; returns the text, or writes ``path`` and returns it."""
-        frame = self.selection_frame()
-        if path is None:
-            return frame.to_csv(index=False)
-        path = Path(path)
-        frame.to_csv(path, index=False)
-        return path
-
-    def export_csv(self, path) -> Path:
-        """Write the selection to ``path`` and show a download link (the Export button)."""
-        try:
-            written = self.to_csv(path)
-        except OSError as exc:
-            self.export_html.value = f"<span style='color:#b00020'>could not write {html.escape(str(path))}: " \
-                                     f"{html.escape(exc.strerror or str(exc))}</span>"
-            return None
-        data = base64.b64encode(Path(written).read_bytes()).decode("ascii")
-        link = f" · <a download='{html.escape(Path(written).name)}' href='data:text/csv;base64,{data}'>download</a>"
-        self.export_html.value = f"wrote {len(self.selection):,} rows to <code>{html.escape(str(written))}</code>{link}"
-        return written
-
-    def neighbors(self, row: int, *, space: str, k: int | None = None):
-        """The ``k`` nearest rows to ``row`` by cosine similarity in ``space``, as a DataFrame."""
-        check_choice(space, name="space", choices=_SPACES)
-        if space not in self.embeddings:
-            raise ValueError(f"no {space} embeddings were given; pass embeddings={{'{space}': (n, d)}}.")
-        E, k = self.embeddings[space], int(k or self.k_neighbors)
-        sims = E @ E[row]
-        sims[row] = -np.inf
-        k = min(k, len(E) - 1)
-        top = np.argpartition(-sims, k - 1)[:k] if k > 0 else np.empty(0, np.int64)
-        top = top[np.argsort(-sims[top], kind="stable")]
-        out = self.points.iloc[top][["id", "gold", "teacher_label", "student_label", "category", "text"]]
-        return out.assign(row=top, cosine=sims[top])
-
-    def show_neighbors(self, row: int) -> None:
-        """Fill the neighbour panel for ``row`` (what a click on the point does)."""
-        p = self.points.iloc[row]
-        head = (f"<b>{html.escape(str(p['id']))}</b> · {EP._cell('category', p['category'])} · gold "
-                f"<b>{self._name(p['gold'])}</b> · teacher <b>{self._name(p['teacher_label'])}</b> · student "
-                f"<b>{self._name(p['student_label'])}</b><br><i>{EP._cell('text', p['text'])}</i>")
-        if not self.embeddings:
-            self.neighbors_html.value = head + "<br><i>Pass embeddings=... to see nearest neighbours.</i>"
-            return
-        parts = [head]
-        for space in _SPACES:
-            if space in self.embeddings:
-                nb = self.neighbors(row, space=space)
-                agree = int((nb["teacher_label"] == p["student_label"]).sum())
-                parts.append(f"<b>{space} space</b>: {agree} of {len(nb)} neighbours have teacher label "
-                             f"<b>{self._name(p['student_label'])}</b> (the student's label)"
-                             + EP.neighbor_table(nb, self._name))
-        self.neighbors_html.value = "<br>".join(parts)
 
     # -------------------------------------------------------------- event handlers
     def _pos_of(self, rows) -> np.ndarray:

@@ -17,24 +17,26 @@ __all__ = ["TABLE_COLUMNS", "split_label", "split_summary", "legend_row", "selec
 
 #: Columns of the selection table, text first (what a reader looks at), ids last.
 TABLE_COLUMNS = ("text", "category", "gold", "teacher", "teacher_conf", "student", "student_conf", "split", "id")
-_WIDTHS = {"text": "40%", "category": "12%", "gold": "8%", "teacher": "8%", "teacher_conf": "6%",
-           "student": "8%", "student_conf": "6%", "split": "7%", "id": "5%"}
-_HEADERS = {"teacher_conf": "teacher conf", "student_conf": "student conf"}
-_MAX_TEXT = 280
+_WIDTHS = {"text": "36%", "category": "12%", "gold": "7%", "teacher": "7%", "teacher_conf": "7%",
+           "student": "7%", "student_conf": "7%", "split": "9%", "id": "8%"}
+_HEADERS = {"teacher_conf": "t. conf", "student_conf": "s. conf"}
+_MAX_TEXT = 200
 
 #: CSS of the explorer (scoped to ``.w2s-explorer``); the presenter enlarges it.
 STYLE = """<style>
-.w2s-explorer .w2s-table {width:100%; border-collapse:collapse; table-layout:fixed; font-size:13px}
+.w2s-explorer .w2s-table {width:100%; border-collapse:collapse; table-layout:fixed; font-size:13px;
+  line-height:1.25}
 .w2s-explorer .w2s-table th {position:sticky; top:0; background:#f3f3f3; text-align:left; padding:4px 6px;
   border-bottom:1px solid #ccc; white-space:normal}
 .w2s-explorer .w2s-table td {padding:3px 6px; border-bottom:1px solid #eee; vertical-align:top;
   white-space:normal; overflow-wrap:anywhere; word-break:break-word}
-.w2s-explorer .w2s-scroll {max-height:520px; overflow-y:auto; overflow-x:hidden; width:100%}
+.w2s-explorer .w2s-scroll {max-height:640px; overflow-y:auto; overflow-x:hidden; width:100%}
 .w2s-explorer .w2s-swatch {display:inline-block; width:12px; height:12px; border-radius:6px;
   margin-right:6px; vertical-align:middle}
 .w2s-explorer .w2s-legend-row {line-height:1.3; font-size:13px}
 .w2s-explorer .w2s-legend-row .w2s-def {color:#555}
 .w2s-explorer .w2s-summary {font-size:14px}
+.w2s-fit .w2s-map > *, .w2s-fit > .js-plotly-plot, .w2s-fit .w2s-full > * {width:100% !important; min-width:0}
 </style>"""
 
 

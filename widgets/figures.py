@@ -445,8 +445,9 @@ def reliability_diagram(y, proba, *, n_bins: int = 15, teacher_labels=None) -> g
 
     Returns
     -------
-    go.Figure with traces ``perfect calibration``, ``vs gold (ECE ...)`` and, when
-    ``teacher_labels`` is given, ``vs teacher (ECE ...)``; ECE values in the title.
+    go.Figure with traces ``perfect calibration``, ``vs gold`` and, when ``teacher_labels``
+    is given, ``vs teacher``; the ECE values are in the title (short names keep the legend
+    inside its panel).
     """
     proba = np.asarray(proba, dtype=np.float64)
     y = np.asarray(y, dtype=np.int64)
@@ -460,7 +461,7 @@ def reliability_diagram(y, proba, *, n_bins: int = 15, teacher_labels=None) -> g
     for name, labels, keep, color in targets:
         conf, acc, count, e = _calibration(labels[keep], proba[keep], n_bins)
         parts.append(f"ECE vs {name} {_fmt(e)}")
-        fig.add_trace(go.Scatter(x=finite_or_none(conf), y=finite_or_none(acc), mode="lines+markers", name=f"vs {name} (ECE {_fmt(e)})",
+        fig.add_trace(go.Scatter(x=finite_or_none(conf), y=finite_or_none(acc), mode="lines+markers", name=f"vs {name}",
                                  customdata=count, line=dict(color=color),
                                  hovertemplate="confidence %{x:.3f}<br>accuracy %{y:.3f}<br>%{customdata} points"
                                                "<extra></extra>"))

@@ -95,21 +95,21 @@ def map_figure(xy, rows, codes, colors, text, *, title: str, projection: str, ov
         x=xy[rows, 0], y=xy[rows, 1], mode="markers", name="points", showlegend=False,
         customdata=rows.astype(np.int32), text=list(text), hovertemplate="%{text}<extra></extra>",
         marker=dict(color=np.asarray(codes, np.uint8), size=style["size"], opacity=style["opacity"], **scale),
-        selected=dict(marker=dict(opacity=1.0)), unselected=dict(marker=dict(opacity=0.08)))
+        selected=dict(marker=dict(opacity=1.0)), unselected=dict(marker=dict(opacity=0.15)))
     top = rows[overlay]
     lifted = go.Scattergl(
         x=xy[top, 0], y=xy[top, 1], mode="markers", name="on top", showlegend=False, hoverinfo="skip",
         customdata=top.astype(np.int32),
         marker=dict(color=np.asarray(codes, np.uint8)[overlay], size=style["size"],
                     opacity=min(1.0, style["opacity"] + 0.1), line=dict(width=0), **scale),
-        selected=dict(marker=dict(opacity=1.0)), unselected=dict(marker=dict(opacity=0.08)))
+        selected=dict(marker=dict(opacity=1.0)), unselected=dict(marker=dict(opacity=0.15)))
     fig = go.Figure([main, lifted])
     fig.update_layout(
         title=dict(text=title, x=0.01, xanchor="left", y=0.985, yanchor="top", font_size=15),
         dragmode="select", height=height, autosize=True, showlegend=False, template="plotly_white",
-        margin=dict(l=10, r=10, t=40, b=30), hovermode="closest", uirevision="keep",
+        margin=dict(l=10, r=36, t=40, b=30), hovermode="closest", uirevision="keep",
         hoverlabel=dict(font_size=13, align="left"),
-        modebar=dict(orientation="h", bgcolor="rgba(255,255,255,0.6)", remove=list(_MODEBAR_REMOVE)),
+        modebar=dict(orientation="v", bgcolor="rgba(255,255,255,0.6)", remove=list(_MODEBAR_REMOVE)),
         xaxis=dict(title=dict(text=f"{projection} 1", standoff=4), showticklabels=False, zeroline=False),
         yaxis=dict(title=dict(text=f"{projection} 2", standoff=4), showticklabels=False, zeroline=False))
     return fig

@@ -31,6 +31,7 @@ from plotly.subplots import make_subplots
 from . import figures as F
 from . import training_figures as TF
 from ._lifecycle import close_tree
+from .resize import FitWidth, responsive
 from .picker import error_html
 
 __all__ = ["TrainingMonitor", "PANELS", "panel_grid", "compose", "sync_figure", "pgr_status"]
@@ -81,7 +82,8 @@ def compose(figs: dict) -> go.Figure:
         legend = "legend" if i == 0 else f"legend{i + 1}"
         panel = figs[name]
         for trace in panel.data:
-            fig.add_trace(trace.update(legendgroup=name, legend=legend), row=row, col=col)
+            # no legendgroup: a horizontal legend stacks the items of one group vertically
+            fig.add_trace(trace.update(legend=legend), row=row, col=col)
         fig.update_xaxes(title_text=panel.layout.xaxis.title.text, range=panel.layout.xaxis.range, row=row, col=col)
         fig.update_yaxes(title_text=panel.layout.yaxis.title.text, range=panel.layout.yaxis.range, row=row, col=col)
         axis = fig.get_subplot(row, col)
@@ -186,7 +188,7 @@ class TrainingMonitor:
         self.result_ = self.error_ = self.thread_ = None
         self._last_draw, self._t0 = -math.inf, time.monotonic()
         panels = self._build()
-        self.figure = go.FigureWidget(compose(panels))
+        self.figure = responsive(go.FigureWidget(compose(panels)))
         self._slices = _panel_slices(panels)
         self.figure.layout.autosize = True  # full width of the notebook, whatever the screen
         self.stop_button = W.Button(description="Stop", icon="stop", button_style="danger", disabled=True,
@@ -194,9 +196,10 @@ class TrainingMonitor:
         self.stop_button.on_click(lambda _: self.stop())
         self.status_html = W.HTML("<i>Waiting for training to start.</i>")
         self.pgr_html = W.HTML()
-        self.widget = W.VBox([W.HBox([self.stop_button, self.status_html]), self.pgr_html, self.figure],
+        self.widget = W.VBox([FitWidth(), W.HBox([self.stop_button, self.status_html]), self.pgr_html, self.figure],
                              layout=W.Layout(width="100%"))
         self.widget.add_class("w2s-monitor")
+        self.widget.add_class("w2s-fit")
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)

@@ -179,18 +179,21 @@ class ModelPairPicker:
         self.cancel_button = W.Button(description="Cancel", icon="stop", disabled=True)
         self.run_button.on_click(lambda _: self.run())
         self.cancel_button.on_click(lambda _: self.cancel())
-        self.progress_bar = W.IntProgress(value=0, min=0, max=1000, description="progress")
-        self.progress_label = W.HTML("")
+        self.progress_bar = W.IntProgress(value=0, min=0, max=1000, description="progress",
+                                          layout=W.Layout(width="320px"))
+        self.progress_label = W.HTML("", layout=W.Layout(margin="0 0 0 8px"))
         self.error_area = W.HTML("")
         self.note = W.HTML("")
         self.features_note = W.HTML("")
+        self.form = W.HBox([W.VBox([c["dataset"], c["weak"], c["strong"], self.features_note, c["classes"],
+                                    c["max_per_class"]]),
+                            W.VBox([c["teacher"], c["n_gold"], c["abstain"], c["abstain_below"], c["rules"],
+                                    c["epochs"], c["device"], c["seed"]])], layout=W.Layout(flex_flow="row wrap"))
         self.widget = W.VBox([
             self.note,
-            W.HBox([W.VBox([c["dataset"], c["weak"], c["strong"], self.features_note, c["classes"],
-                            c["max_per_class"]]),
-                    W.VBox([c["teacher"], c["n_gold"], c["abstain"], c["abstain_below"], c["rules"], c["epochs"],
-                            c["device"], c["seed"]])], layout=W.Layout(flex_flow="row wrap")),
-            W.HBox([self.run_button, self.cancel_button, self.progress_bar, self.progress_label]),
+            self.form,
+            W.HBox([self.run_button, self.cancel_button, self.progress_bar, self.progress_label],
+                   layout=W.Layout(flex_flow="row wrap", align_items="center")),
             self.error_area,
         ])
 
@@ -261,6 +264,7 @@ class ModelPairPicker:
         self._fixed_experiment = self.experiment_ = experiment
         for control in self.controls.values():
             control.disabled = True
+        self.form.layout.display = "none"  # the boxes would show defaults that are not what runs
         self.note.value = f"<i>Runs the experiment given in code: {html.escape(repr(experiment))}</i>"
 
     # ------------------------------------------------------------------------ running

@@ -388,7 +388,7 @@ def test_the_table_puts_text_first_wraps_and_marks_the_sort(explorer, points):
     assert header.startswith("<th>text</th><th>category</th>")
     assert "table-layout:fixed" in explorer.widget.children[0].value and "overflow-x:hidden" in \
         explorer.widget.children[0].value
-    assert "student conf ▼" in html and html.count("<tr>") == 21
+    assert "s. conf ▼" in html and html.count("<tr>") == 21
 
 
 def test_escaped_texts_are_shown_as_written_not_escaped_twice(fakes):
