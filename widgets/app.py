@@ -12,16 +12,33 @@ preview and then swaps in UMAP when it is ready.
 
 from __future__ import annotations
 
+import weakref
+
 import ipywidgets as W
 
 from .explorer import EmbeddingExplorer
 from .monitor import TrainingMonitor
 from .picker import ModelPairPicker, error_html
+from ._lifecycle import close_tree
 from .selection import Selection
 
 __all__ = ["Workbench"]
 
 _TABS = ("Setup", "Training", "Explore")
+#: The Workbench each notebook cell made last: rerunning the cell closes the old one's comms.
+_BY_CELL: "weakref.WeakValueDictionary[str, Workbench]" = weakref.WeakValueDictionary()
+
+
+def _cell_id():
+    """The id of the notebook cell being executed (JupyterLab and nbclient send it), or None."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        parent = shell.kernel.get_parent() if shell is not None and hasattr(shell, "kernel") else None
+    except Exception:  # not in a kernel
+        return None
+    return ((parent or {}).get("metadata") or {}).get("cellId")
 
 
 def _is_result(obj) -> bool:
@@ -67,6 +84,10 @@ class Workbench:
     selection : Selection
     result_ : Result or None
     tabs : ipywidgets.Tab
+    widget : ipywidgets.VBox
+        What is displayed (the tabs, full width).
+    presenter_font_size : int or None
+        Set by :func:`widgets.presenter.present` (projector layout).
     """
 
     def __init__(self, experiment=None, *, embeddings=None, projection: str = "umap", threaded: bool = True,
@@ -74,13 +95,22 @@ class Workbench:
         if projection not in ("umap", "pca"):
             raise ValueError(f"projection must be 'umap' or 'pca'; got {projection!r}.")
         self.projection = projection
+        self.presenter_font_size = None
+        cell = _cell_id()
+        if cell is not None:
+            old = _BY_CELL.get(cell)
+            if old is not None:  # the cell was rerun: the old views' comms go away
+                old.close()
+            _BY_CELL[cell] = self
         self.selection = Selection()
         self.explorer = self.result_ = None
         self.picker = ModelPairPicker(on_run=self._run, threaded=threaded, **picker_values)
         self.monitor = TrainingMonitor(stop_event=self.picker.stop_event, min_interval=min_interval)
         self._explore_box = W.VBox([W.HTML("<i>Run an experiment to explore its weak and strong maps.</i>")])
-        self.tabs = W.Tab(children=[self.picker.widget, self.monitor.widget, self._explore_box], titles=_TABS)
-        self.widget = self.tabs
+        self.tabs = W.Tab(children=[self.picker.widget, self.monitor.widget, self._explore_box], titles=_TABS,
+                          layout=W.Layout(width="100%"))
+        self.widget = W.VBox([self.tabs], layout=W.Layout(width="100%"))
+        self.widget.add_class("w2s-workbench")
         if experiment is None:
             return
         if _is_result(experiment):
@@ -92,6 +122,12 @@ class Workbench:
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
+    def close(self) -> None:
+        """Close every widget of the Workbench (picker, monitor, explorer): their comms go away."""
+        if self.explorer is not None:
+            self.explorer.close()
+        close_tree(self.widget)
 
     def run(self):
         """Start a run, as the Run button does; returns the experiment (or None on error)."""
@@ -119,17 +155,33 @@ class Workbench:
     def show_result(self, result, *, embeddings=None, replay_history: bool = True) -> EmbeddingExplorer:
         """Fill the explorer (and, for a finished result, the monitor) from ``result``."""
         self.result_ = result
-        if self.explorer is not None:
-            self.explorer.close()
+        old = self.explorer
+        if old is not None:  # stop following the selection before it is cleared; its comms go away
+            old.close()
         self.selection.clear(source="workbench")
         try:
             self.explorer = EmbeddingExplorer(result, embeddings=embeddings, selection=self.selection)
         except ValueError as exc:  # e.g. no coordinates: say so in the tab
             self.explorer = None
-            self._explore_box.children = [W.HTML(error_html(exc))]
+            self._replace_explore([W.HTML(error_html(exc))], old)
             return None
-        self._explore_box.children = [self.explorer.widget]
+        if self.presenter_font_size is not None:
+            from .presenter import style_figure
+
+            for fig in self.explorer.figures.values():
+                style_figure(fig, self.presenter_font_size)
+        self._replace_explore([self.explorer.widget], old)
         if replay_history:
-            self.monitor.show_history(result.history.get("student", []), _info_from_result(result))
+            self.monitor.show_history(result.history.get("student", []), _info_from_result(result), result=result)
         self.tabs.selected_index = _TABS.index("Explore")
         return self.explorer
+
+    def _replace_explore(self, children, old_explorer):
+        """Show ``children`` in the Explore tab, then close what was there (after it left the page)."""
+        previous = list(self._explore_box.children)
+        self._explore_box.children = children
+        if old_explorer is not None:
+            old_explorer.close()
+        for child in previous:
+            if child not in children:
+                close_tree(child)

@@ -1,21 +1,24 @@
 """EmbeddingExplorer: weak and strong embedding maps side by side, linked by one Selection.
 
+One split at a time (default ``test``, where the headline metrics live): the maps, the
+shared legend's counts and the summary line all count that split, and say so. The legend
+beside the maps is also the "what do the colours mean" panel (one line per W2S
+category) and its checkboxes hide or show a group in both maps.
+
 Box/lasso selection in either map writes row positions to the shared
 :class:`~widgets.selection.Selection`; the explorer observes it and highlights the same
-rows in both maps (``selectedpoints``), fills a sortable table with CSV export, and shows
-selection statistics. Clicking a point shows its nearest neighbours (cosine) in weak and
-in strong space with their gold/teacher/student labels: the "why was it corrected" view.
+rows in both maps (``selectedpoints``), fills a sortable table (text first) with CSV
+export, and shows selection statistics. Clicking a point shows its nearest neighbours
+(cosine) in weak and in strong space: the "why was it corrected" view.
 
-Each map is one ``Scattergl`` holding every drawn point (``customdata`` = row positions)
-plus legend-only entries ``"group (count)"`` (``figures.scatter_embedding(groups="colors")``),
-so a recolour or a selection is one ``batch_update`` restyle of one array per map.
+Each map is built by :func:`widgets.maps.map_figure` (all drawn points in one
+``Scattergl`` plus the rare groups repeated on top), so a recolour or a selection is one
+``batch_update`` per map.
 """
 
 from __future__ import annotations
 
-import base64
 import html
-from pathlib import Path
 
 import ipywidgets as W
 import numpy as np
@@ -24,16 +27,20 @@ import traitlets
 
 from workbench._validation import check_choice
 
+from . import explorer_panels as EP
 from . import figures as F
+from . import maps as M
+from . import palette as P
+from ._lifecycle import close_tree
+from .explorer_io import SPACES as _SPACES
+from .explorer_io import SelectionIO
+from .resize import FitWidth, responsive
 from .selection import Selection, merge_selection_edits, points_in_selections
 
 __all__ = ["EmbeddingExplorer"]
 
 _REQUIRED = ("id", "split", "text", "gold", "teacher_label", "teacher_conf", "covered",
              "student_label", "student_conf", "category")
-_TABLE_COLUMNS = ("id", "split", "gold", "teacher", "teacher_conf", "student", "student_conf", "category", "text")
-_SPACES = ("weak", "strong")
-_MAP_WIDTH = 520  # px per map; two maps side by side fit a JupyterLab notebook at 1,100 px and wrap below that
 
 
 def _unpack(data, label_names):
@@ -57,8 +64,8 @@ def _unit_rows(X, n, space):
     return X / np.maximum(norms, 1e-12)
 
 
-class EmbeddingExplorer:
-    """Weak and strong maps side by side, coloured by label or W2S category.
+class EmbeddingExplorer(SelectionIO):
+    """Weak and strong maps side by side, coloured by label, W2S category or split.
 
     Parameters
     ----------
@@ -68,12 +75,14 @@ class EmbeddingExplorer:
         For the nearest-neighbour view (cosine) and for a PCA preview when the table has no
         coordinates yet.
     coords : dict {"weak": (n, 2), "strong": (n, 2)}, optional
-        2-D coordinates to draw instead of the ``umap_*`` columns.
+        2-D coordinates to draw instead of the table's (:func:`widgets.figures.coord_columns`).
     label_names : sequence of str, optional
     selection : Selection, optional
         Share one with other views; a new one is made otherwise.
-    color_by : {"gold", "teacher", "student", "category", "covered"} or "labelled_by" / "label_source"
-        when the table has that column (ensemble and selective teachers add them)
+    color_by : {"gold", "teacher", "student", "category", "covered", "split"} or "labelled_by" /
+        "label_source" when the table has that column (ensemble and selective teachers add them)
+    split : {"test", "student_train", "weak_train", "val", "all"}, default "test"
+        The split drawn and counted ("all" when the table has no test rows).
     k_neighbors : int, default 8
     max_points : int, default 200_000
         Above this a seeded sample is drawn (the titles say so).
@@ -84,33 +93,40 @@ class EmbeddingExplorer:
     ----------
     figures : dict {"weak": go.FigureWidget, "strong": go.FigureWidget}
     selection : Selection
+    legend : dict {group name: ipywidgets.Checkbox}
+        The shared legend of the current colour mode; unticking hides the group in both maps.
     widget : ipywidgets.VBox
         The whole view; displaying the explorer displays it.
     """
 
     def __init__(self, data, *, embeddings=None, coords=None, label_names=None, selection=None,
-                 color_by: str = "category", k_neighbors: int = 8, max_points: int = 200_000,
-                 seed: int = 0, max_table_rows: int = 200):
+                 color_by: str = "category", split: str | None = None, k_neighbors: int = 8,
+                 max_points: int = 200_000, seed: int = 0, max_table_rows: int = 200):
         self.points, self.label_names, projection = _unpack(data, label_names)
         n = len(self.points)
         self.selection = selection if selection is not None else Selection(n_rows=n)
         if self.selection.n_rows not in (None, n):
             raise ValueError(f"the selection is for {self.selection.n_rows} rows but the table has {n}; "
                              "share one Selection only between views of the same table.")
+        check_choice(color_by, name="color_by", choices=F.color_modes(self.points))
         self.embeddings = {s: _unit_rows(X, n, s) for s, X in (embeddings or {}).items() if s in _SPACES}
         self.k_neighbors, self.seed, self.max_table_rows = int(k_neighbors), int(seed), int(max_table_rows)
         self.max_points = int(max_points)
-        self._rows = F.sample_rows(n, max_points, seed=seed)
-        self._pos = np.full(n, -1, dtype=np.int64)
-        self._pos[self._rows] = np.arange(len(self._rows))
+        self._split_values = self.points["split"].astype(str).to_numpy()
+        splits = self.split_options()
+        split = split if split is not None else ("test" if "test" in splits else "all")
+        check_choice(split, name="split", choices=splits)
+        self._order = M.draw_order(F.sample_rows(n, max_points, seed=seed), seed=seed)
         self._coords, self._projection = self._initial_coords(coords, projection)
-        self._slots = max(len(self.label_names) + 1, len(F.CATEGORY_COLORS), 2,
-                          *(self.points[c].nunique(dropna=False) for c in F.SOURCE_COLUMNS
-                            if c in self.points.columns))
-        self._groups = F.color_groups(self.points, color_by, label_names=self.label_names)  # cached for the panels
-        hover = F.hover_text(self.points, label_names=self.label_names)
-        self.figures = {s: self._make_figure(s, color_by, hover) for s in _SPACES}
-        self._build_controls(color_by)
+        self._hover = np.asarray(F.hover_text(self.points, label_names=self.label_names), dtype=object)
+        self._hidden: set = set()
+        self._groups = F.color_groups(self.points, color_by, label_names=self.label_names)
+        self._split = split
+        self._drawn = self._drawn_rows()
+        self.figures = {s: responsive(_MapWidget(self._figure(s))) for s in _SPACES}
+        for space, fig in self.figures.items():
+            self._wire(space, fig)
+        self._build_controls(color_by, split)
         self.selection.observe(self._on_selection_changed, names="indices")
         self._render_panels()
 
@@ -120,25 +136,44 @@ class EmbeddingExplorer:
         for space in _SPACES:
             if coords is not None and space in coords:
                 out[space], label[space] = F.scatter_coords(self.points, space, coords[space]), projection
-            elif self.points.get(f"umap_{space}_x") is not None and self.points[f"umap_{space}_x"].notna().all():
+            elif F.has_coords(self.points, space):
                 out[space], label[space] = F.scatter_coords(self.points, space, None), projection
             elif space in self.embeddings:
                 from workbench.projection import project
 
                 out[space], label[space] = project(self.embeddings[space], method="pca", seed=self.seed), "PCA"
             else:
-                raise ValueError(f"no 2-D coordinates for the {space} space: the umap_{space}_x/y columns are "
+                x, y = F.coord_columns(space)
+                raise ValueError(f"no 2-D coordinates for the {space} space: the {x}/{y} columns are "
                                  "NaN; pass coords={'weak': (n, 2), 'strong': (n, 2)} or embeddings=... "
                                  "(a PCA preview is drawn from them).")
         return out, label
 
-    def _make_figure(self, space, color_by, hover):
-        fig = F.scatter_embedding(self.points, space=space, color_by=color_by, label_names=self.label_names,
-                                  coords=self._coords[space], max_points=self.max_points, seed=self.seed,
-                                  groups="colors", projection=self._projection[space],
-                                  legend_slots=self._slots, hover=hover)
-        fig.update_layout(width=_MAP_WIDTH)  # a fixed width: plotly's default 700 px overflows a half-row box
-        widget = _MapWidget(fig)
+    def _drawn_rows(self) -> np.ndarray:
+        rows = self._order
+        if self._split != "all":
+            rows = rows[self._split_values[rows] == self._split]
+        codes, names, _ = self._groups
+        if self._hidden:
+            hidden = np.isin(np.asarray(names, dtype=object), list(self._hidden))
+            rows = rows[~hidden[codes[rows]]]
+        return rows
+
+    def _title(self, space):
+        total = len(self.points) if self._split == "all" else int((self._split_values == self._split).sum())
+        return M.map_title(space, self._projection[space], len(self._drawn), total,
+                           split_text="" if self._split == "all" else self._split,
+                           sampled=len(self._order) < len(self.points), seed=self.seed)
+
+    def _figure(self, space) -> go.Figure:
+        codes, names, colors = self._groups
+        rows = self._drawn
+        rare = M.rare_groups(codes[rows], len(names))
+        return M.map_figure(self._coords[space], rows, codes[rows], colors, self._hover[rows],
+                            title=self._title(space), projection=self._projection[space],
+                            overlay=rare[codes[rows]])
+
+    def _wire(self, space, widget):
         main = widget.data[0]
         main.on_selection(lambda trace, points, selector, s=space: self._on_select(s, points.point_inds))
         main.on_deselect(lambda trace, points, s=space: self.selection.clear(source=s))
@@ -146,13 +181,14 @@ class EmbeddingExplorer:
         # plotly also writes every box/lasso into layout.selections (a separate message from the
         # points event, which a hover right after the mouse-up can overwrite): read it as well.
         widget.layout.on_change(lambda *_, s=space: self._on_layout_selections(s), "selections")
-        return widget
 
-    def _build_controls(self, color_by):
+    def _build_controls(self, color_by, split):
         self.color_dropdown = W.Dropdown(options=list(F.color_modes(self.points)), value=color_by,
                                          description="colour by")
         self.color_dropdown.observe(lambda c: self.recolor(c["new"]), names="value")
-        self.sort_dropdown = W.Dropdown(options=list(_TABLE_COLUMNS[:-1]), value="student_conf",
+        self.split_dropdown = W.Dropdown(options=self.split_options(), value=split, description="split")
+        self.split_dropdown.observe(lambda c: self.show_split(c["new"]), names="value")
+        self.sort_dropdown = W.Dropdown(options=[c for c in EP.TABLE_COLUMNS], value="student_conf",
                                         description="sort by")
         self.ascending = W.ToggleButton(value=False, description="ascending", icon="sort")
         for control in (self.sort_dropdown, self.ascending):
@@ -160,28 +196,45 @@ class EmbeddingExplorer:
         self.csv_path = W.Text(value="selection.csv", description="CSV file")
         self.export_button = W.Button(description="Export CSV", icon="download")
         self.export_button.on_click(lambda _: self.export_csv(self.csv_path.value))
-        self.counts_html, self.stats_html, self.table_html = W.HTML(), W.HTML(), W.HTML()
-        self.export_html = W.HTML()
-        self.neighbors_html = W.HTML("<i>Click a point to see its nearest neighbours in weak and strong space.</i>")
-        maps = [W.Box([self.figures[s]], layout=W.Layout(flex="0 0 auto")) for s in _SPACES]
-        table = W.VBox([W.HBox([self.sort_dropdown, self.ascending]), W.HBox([self.csv_path, self.export_button]),
-                        self.export_html, self.table_html], layout=W.Layout(flex="1 1 0", min_width="0"))
-        self.widget = W.VBox([
-            W.HBox([self.color_dropdown, self.stats_html]),
-            W.HBox([W.HBox(maps, layout=W.Layout(flex_flow="row wrap")), self.counts_html],
-                   layout=W.Layout(flex_flow="row wrap")),
-            W.HBox([table, W.Box([self.neighbors_html], layout=W.Layout(flex="1 1 0", min_width="0"))]),
-        ])
+        self.summary_html, self.counts_html, self.stats_html = W.HTML(), W.HTML(), W.HTML()
+        self.table_html, self.export_html = W.HTML(layout=W.Layout(width="100%")), W.HTML()
+        self.neighbors_html = W.HTML("<i>Click a point to see its nearest neighbours in weak and strong space.</i>",
+                                     layout=W.Layout(width="100%"))
+        slots = max(len(self.label_names) + 1, len(P.CATEGORY_COLORS), len(F.SPLITS),
+                    *(self.points[c].nunique(dropna=False) for c in F.SOURCE_COLUMNS if c in self.points.columns))
+        self._legend_rows = [(W.Checkbox(value=True, indent=False, layout=W.Layout(width="22px", margin="2px 0")),
+                              W.HTML(layout=W.Layout(flex="1 1 auto", margin="0"))) for _ in range(int(slots))]
+        for g, (box, _) in enumerate(self._legend_rows):
+            box.observe(lambda c, g=g: self._on_legend(g, c["new"]), names="value")
+        self._legend_items = [W.HBox([b, h], layout=W.Layout(width="32%", min_width="260px", align_items="flex-start"))
+                              for b, h in self._legend_rows]
+        legend = W.VBox([self.counts_html, W.HBox(self._legend_items, layout=W.Layout(flex_flow="row wrap"))],
+                        layout=W.Layout(width="100%", border="1px solid #ddd", padding="4px 8px"))
+        boxes = [W.Box([self.figures[s]], layout=W.Layout(flex="1 1 0", min_width="0", width="50%")) for s in _SPACES]
+        for b in boxes:
+            b.add_class("w2s-map")
+        maps = W.HBox(boxes, layout=W.Layout(width="100%"))
+        table = W.VBox([W.HBox([self.sort_dropdown, self.ascending, self.csv_path, self.export_button],
+                               layout=W.Layout(flex_flow="row wrap")), self.export_html, self.table_html],
+                       layout=W.Layout(width="100%"))
+        self.widget = W.VBox([W.HTML(EP.STYLE), FitWidth(), W.HBox([self.color_dropdown, self.split_dropdown],
+                                                       layout=W.Layout(flex_flow="row wrap")),
+                              self.summary_html, maps, legend, self.stats_html, table,
+                              W.HTML("<b>Nearest neighbours</b> (click a point in either map)"), self.neighbors_html],
+                             layout=W.Layout(width="100%"))
+        self.widget.add_class("w2s-explorer")
+        self.widget.add_class("w2s-fit")
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
 
     def close(self) -> None:
-        """Stop observing the selection and close the widgets (the selection itself stays)."""
-        self.selection.unobserve(self._on_selection_changed, names="indices")
-        self.widget.close()
-        for fig in self.figures.values():
-            fig.close()
+        """Stop observing the selection and close every widget of the view (the selection stays)."""
+        try:
+            self.selection.unobserve(self._on_selection_changed, names="indices")
+        except ValueError:  # already closed
+            pass
+        close_tree(self.widget)
 
     # -------------------------------------------------------------------- public API
     @property
@@ -189,24 +242,61 @@ class EmbeddingExplorer:
         """The current colour mode."""
         return self.color_dropdown.value
 
+    @property
+    def split(self) -> str:
+        """The split drawn and counted now."""
+        return self._split
+
+    @property
+    def legend(self) -> dict:
+        """``{group name: Checkbox}`` of the current colour mode."""
+        return {self._groups[1][g]: box for g, (box, _) in enumerate(self._legend_rows) if g < len(self._groups[1])}
+
+    def split_options(self) -> list:
+        """The splits the table has, in protocol order, then ``"all"``."""
+        present = set(self._split_values)
+        return [s for s in F.SPLITS if s in present] + sorted(present - set(F.SPLITS)) + ["all"]
+
+    def drawn_rows(self) -> np.ndarray:
+        """Row positions drawn in the maps now (current split, hidden groups left out)."""
+        return self._drawn.copy()
+
     def recolor(self, color_by: str) -> None:
-        """Colour both maps by ``color_by`` (one restyle message per map)."""
+        """Colour both maps by ``color_by`` (one restyle message per map; hidden groups are shown again)."""
         check_choice(color_by, name="color_by", choices=F.color_modes(self.points))
         if self.color_dropdown.value != color_by:
             self.color_dropdown.value = color_by  # its observer calls back here
             return
-        codes, names, colors = F.color_groups(self.points, color_by, label_names=self.label_names)
-        self._groups = (codes, names, colors)
-        counts = np.bincount(codes, minlength=len(names))
-        shown = codes[self._rows]
-        for fig in self.figures.values():
-            with fig.batch_update():
-                fig.data[0].marker.update(color=shown, **F.discrete_colorscale(colors))
-                for g, stub in enumerate(fig.data[1:]):
-                    visible = g < len(names)
-                    stub.update(name=f"{names[g]} ({counts[g]:,})" if visible else "", visible=visible,
-                                marker_color=colors[g] if visible else F.MUTED)
-                fig.layout.legend.title.text = color_by
+        self._groups = F.color_groups(self.points, color_by, label_names=self.label_names)
+        if self._hidden:
+            self._hidden = set()
+            self._redraw_points()
+        else:
+            self._restyle_colours()
+        self._render_counts()
+
+    def show_split(self, split: str) -> None:
+        """Draw and count one split (``"all"`` for every row); the selection keeps only drawn rows."""
+        check_choice(split, name="split", choices=self.split_options())
+        if self.split_dropdown.value != split:
+            self.split_dropdown.value = split
+            return
+        self._split = split
+        self._redraw_points()
+        kept = self.selection.indices[self._pos_of(self.selection.indices) >= 0]
+        if len(kept) != len(self.selection):
+            self.selection.set(kept, source="split")
+        self._render_panels()
+
+    def set_hidden(self, names) -> None:
+        """Hide these groups of the current colour mode in both maps (what unticking the legend does)."""
+        names = set(names)
+        unknown = names - set(self._groups[1])
+        if unknown:
+            raise ValueError(f"unknown groups {sorted(unknown)} for color_by={self.color_by!r}; "
+                             f"known: {list(self._groups[1])}.")
+        self._hidden = names
+        self._redraw_points()
         self._render_counts()
 
     def select(self, indices) -> None:
@@ -220,63 +310,21 @@ class EmbeddingExplorer:
         if not np.isfinite(xy).all():
             raise ValueError(f"coordinates for the {space} space hold NaN or inf; pass finite (n, 2) values.")
         self._coords[space], self._projection[space] = xy, label
-        fig = self.figures[space]
+        fig, top = self.figures[space], np.asarray(self.figures[space].data[1].customdata, dtype=np.int64)
         with fig.batch_update():
-            fig.data[0].x, fig.data[0].y = xy[self._rows, 0], xy[self._rows, 1]
-            fig.layout.title.text = F.scatter_title(space, label, len(self._rows), len(self.points), self.seed)
+            fig.data[0].x, fig.data[0].y = xy[self._drawn, 0], xy[self._drawn, 1]
+            fig.data[1].x, fig.data[1].y = xy[top, 0], xy[top, 1]
+            fig.layout.title.text = self._title(space)
             fig.layout.xaxis.title.text, fig.layout.yaxis.title.text = f"{label} 1", f"{label} 2"
 
-    def selection_frame(self):
-        """The selected rows as a DataFrame (label names spelled out), in the table's sort order."""
-        frame = self.points.iloc[self.selection.indices]
-        name = lambda i: self.label_names[i] if 0 <= i < len(self.label_names) else "abstained"  # noqa: E731
-        out = frame.assign(gold=frame["gold"].map(name), teacher=frame["teacher_label"].map(name),
-                           student=frame["student_label"].map(name))
-        out = out.assign(row=frame.index.to_numpy())[["row", *_TABLE_COLUMNS]]
-        return out.sort_values(self.sort_dropdown.value, ascending=self.ascending.value, kind="stable")
-
-    def to_csv(self, path=None):
-        """CSV of :meth:`selection_frame`; returns the text, or writes ``path`` and returns it."""
-        frame = self.selection_frame()
-        if path is None:
-            return frame.to_csv(index=False)
-        path = Path(path)
-        frame.to_csv(path, index=False)
-        return path
-
-    def export_csv(self, path) -> Path:
-        """Write the selection to ``path`` and show a download link (the Export button)."""
-        try:
-            written = self.to_csv(path)
-        except OSError as exc:
-            self.export_html.value = f"<span style='color:#d62728'>could not write {html.escape(str(path))}: " \
-                                     f"{html.escape(str(exc))}</span>"
-            return None
-        data = written.read_bytes()
-        link = ""
-        if len(data) <= 2_000_000:
-            href = "data:text/csv;base64," + base64.b64encode(data).decode()
-            link = f" · <a download='{html.escape(written.name)}' href='{href}'>download</a>"
-        self.export_html.value = f"wrote {len(self.selection):,} rows to <code>{html.escape(str(written))}</code>{link}"
-        return written
-
-    def neighbors(self, row: int, *, space: str, k: int | None = None):
-        """The ``k`` nearest rows to ``row`` by cosine similarity in ``space``, as a DataFrame."""
-        check_choice(space, name="space", choices=_SPACES)
-        if space not in self.embeddings:
-            raise ValueError(f"no {space} embeddings were given; pass embeddings={{'{space}': (n, d)}}.")
-        E, k = self.embeddings[space], int(k or self.k_neighbors)
-        sims = E @ E[row]
-        sims[row] = -np.inf
-        k = min(k, len(E) - 1)
-        top = np.argpartition(-sims, k - 1)[:k] if k > 0 else np.empty(0, np.int64)
-        top = top[np.argsort(-sims[top], kind="stable")]
-        out = self.points.iloc[top][["id", "gold", "teacher_label", "student_label", "category", "text"]]
-        return out.assign(row=top, cosine=sims[top])
-
     # -------------------------------------------------------------- event handlers
+    def _pos_of(self, rows) -> np.ndarray:
+        pos = np.full(len(self.points), -1, dtype=np.int64)
+        pos[self._drawn] = np.arange(len(self._drawn))
+        return pos[np.asarray(rows, dtype=np.int64)]
+
     def _on_select(self, space, point_inds):
-        self.selection.set(self._rows[np.asarray(point_inds, dtype=np.int64)], source=space)
+        self.selection.set(self._drawn[np.asarray(point_inds, dtype=np.int64)], source=space)
 
     def _on_layout_selections(self, space):
         shapes = self.figures[space].layout.to_plotly_json().get("selections") or []
@@ -284,85 +332,111 @@ class EmbeddingExplorer:
             if self.selection.source == space:  # this map's selection was removed (double-click)
                 self.selection.clear(source=space)
             return
-        xy = self._coords[space][self._rows]
+        xy = self._coords[space][self._drawn]
         self._on_select(space, np.flatnonzero(points_in_selections(xy[:, 0], xy[:, 1], shapes)))
 
     def _on_click(self, point_inds):
         if len(point_inds):
-            self.show_neighbors(int(self._rows[point_inds[0]]))
+            self.show_neighbors(int(self._drawn[point_inds[0]]))
+
+    def _on_legend(self, g, shown):
+        if getattr(self, "_quiet", False) or g >= len(self._groups[1]):
+            return
+        name = self._groups[1][g]
+        self._hidden = (self._hidden - {name}) if shown else (self._hidden | {name})
+        self._redraw_points()
+        self._render_counts()
 
     def _on_selection_changed(self, change):
-        rows = change["new"]
-        pos = self._pos[rows]
-        shown = None if rows.size == 0 else pos[pos >= 0].astype(np.int32)
+        self._restyle_selection(change["new"])
+        self._render_panels()
+
+    # --------------------------------------------------------------------- restyles
+    def _selected_points(self, rows, trace_rows):
+        if len(rows) == 0:
+            return None
+        pos = np.full(len(self.points), -1, dtype=np.int64)
+        pos[trace_rows] = np.arange(len(trace_rows))
+        p = pos[rows]
+        return p[p >= 0].astype(np.int32)
+
+    def _restyle_selection(self, rows):
         for fig in self.figures.values():
             # A box left in the other map stays drawn: removing it from here makes plotly.js emit a
             # deselect there, which would clear the new selection (seen in the browser test).
+            top = np.asarray(fig.data[1].customdata, dtype=np.int64)
             with fig.batch_update():
-                fig.data[0].selectedpoints = shown
-        self._render_panels()
+                fig.data[0].selectedpoints = self._selected_points(rows, self._drawn)
+                fig.data[1].selectedpoints = self._selected_points(rows, top)
 
-    def show_neighbors(self, row: int) -> None:
-        """Fill the neighbour panel for ``row`` (what a click on the point does)."""
-        p = self.points.iloc[row]
-        head = (f"<b>{html.escape(str(p['id']))}</b> · {html.escape(str(p['category']))} · gold "
-                f"<b>{self._name(p['gold'])}</b> · teacher <b>{self._name(p['teacher_label'])}</b> · student "
-                f"<b>{self._name(p['student_label'])}</b><br><i>{html.escape(str(p['text'])[:300])}</i>")
-        if not self.embeddings:
-            self.neighbors_html.value = head + "<br><i>Pass embeddings=... to see nearest neighbours.</i>"
-            return
-        parts = [head]
-        for space in _SPACES:
-            if space in self.embeddings:
-                nb = self.neighbors(row, space=space)
-                agree = int((nb["teacher_label"] == p["student_label"]).sum())
-                parts.append(f"<b>{space} space</b>: {agree} of {len(nb)} neighbours have teacher label "
-                             f"<b>{self._name(p['student_label'])}</b> (the student's label)"
-                             + self._neighbor_table(nb))
-        self.neighbors_html.value = "<br>".join(parts)
+    def _restyle_colours(self):
+        codes, names, colors = self._groups
+        shown = codes[self._drawn]
+        lift = M.rare_groups(shown, len(names))[shown]
+        top = self._drawn[lift]
+        scale = F.discrete_colorscale(colors)
+        rows = self.selection.indices
+        for space, fig in self.figures.items():
+            xy = self._coords[space]
+            with fig.batch_update():
+                fig.data[0].marker.update(color=shown, **scale)
+                fig.data[1].update(x=xy[top, 0], y=xy[top, 1], customdata=top.astype(np.int32),
+                                   selectedpoints=self._selected_points(rows, top))
+                fig.data[1].marker.update(color=shown[lift], **scale)
+
+    def _redraw_points(self):
+        """The drawn rows changed (split, legend): send coordinates, colours and hover text again."""
+        self._drawn = self._drawn_rows()
+        rows = self.selection.indices
+        for space, fig in self.figures.items():
+            new = self._figure(space)
+            with fig.batch_update():
+                for old, trace in zip(fig.data, new.data):
+                    old.update(x=trace.x, y=trace.y, customdata=trace.customdata, text=trace.text,
+                               marker=trace.marker)
+                fig.data[0].selectedpoints = self._selected_points(rows, self._drawn)
+                fig.data[1].selectedpoints = self._selected_points(rows, np.asarray(new.data[1].customdata))
+                fig.layout.title.text = new.layout.title.text
 
     # --------------------------------------------------------------------- rendering
     def _name(self, i) -> str:
         i = int(i)
         return html.escape(self.label_names[i]) if 0 <= i < len(self.label_names) else "abstained"
 
-    def _neighbor_table(self, nb) -> str:
-        rows = "".join(
-            f"<tr><td>{c:.3f}</td><td>{self._name(g)}</td><td>{self._name(t)}</td><td>{self._name(s)}</td>"
-            f"<td>{html.escape(str(cat))}</td><td>{html.escape(str(txt)[:80])}</td></tr>"
-            for c, g, t, s, cat, txt in zip(nb["cosine"], nb["gold"], nb["teacher_label"], nb["student_label"],
-                                            nb["category"], nb["text"]))
-        return ("<table><tr><th>cos</th><th>gold</th><th>teacher</th><th>student</th><th>category</th>"
-                f"<th>text</th></tr>{rows}</table>")
-
     def _render_panels(self):
         self._render_counts()
         self._render_table()
 
+    def _split_frame(self):
+        return self.points if self._split == "all" else self.points[self._split_values == self._split]
+
     def _render_counts(self):
         codes, names, colors = self._groups
-        total = np.bincount(codes, minlength=len(names))
+        in_split = np.ones(len(self.points), bool) if self._split == "all" else self._split_values == self._split
+        total = np.bincount(codes[in_split], minlength=len(names))
         picked = np.bincount(codes[self.selection.indices], minlength=len(names))
-        rows = "".join(f"<tr><td><span style='color:{c}'>●</span> {html.escape(n)}</td>"
-                       f"<td style='text-align:right'>{t:,}</td><td style='text-align:right'>{p:,}</td></tr>"
-                       for n, c, t, p in zip(names, colors, total, picked))
-        self.counts_html.value = (f"<table><tr><th>{html.escape(self.color_by)}</th><th>all</th>"
-                                  f"<th>selected</th></tr>{rows}</table>")
-        self.stats_html.value = _selection_stats(self.points.iloc[self.selection.indices])
+        definitions = P.CATEGORY_DEFINITIONS if self.color_by == "category" else {}
+        self._quiet = True
+        try:
+            for g, ((box, label), item) in enumerate(zip(self._legend_rows, self._legend_items)):
+                used = g < len(names)
+                item.layout.display = None if used else "none"
+                if used:
+                    box.value = names[g] not in self._hidden
+                    label.value = EP.legend_row(names[g], colors[g], int(total[g]), int(picked[g]),
+                                                definition=definitions.get(names[g], ""))
+        finally:
+            self._quiet = False
+        hidden = f" · hidden: {', '.join(sorted(self._hidden))}" if self._hidden else ""
+        self.counts_html.value = (f"<b>What the colours mean</b> · colour by <b>{html.escape(self.color_by)}</b> · "
+                                  f"counts on the <b>{EP.split_label(self._split)}</b> (untick to hide){hidden}")
+        self.summary_html.value = EP.split_summary(self._split_frame(), split=self._split, total=len(self.points),
+                                                   label_names=self.label_names)
+        self.stats_html.value = EP.selection_stats(self.points.iloc[self.selection.indices])
 
     def _render_table(self):
-        frame = self.selection_frame()
-        if frame.empty:
-            self.table_html.value = "<i>Select points with box or lasso in either map.</i>"
-            return
-        shown = frame.head(self.max_table_rows)
-        order = "ascending" if self.ascending.value else "descending"
-        head = "".join(f"<th>{c}</th>" for c in shown.columns)
-        body = "".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in rec) + "</tr>"
-                       for rec in shown.itertuples(index=False))
-        self.table_html.value = (f"<b>{len(frame):,} selected</b> (showing {len(shown):,}, sorted by "
-                                 f"{self.sort_dropdown.value}, {order})<div style='max-height:320px;overflow:auto'>"
-                                 f"<table><tr>{head}</tr>{body}</table></div>")
+        self.table_html.value = EP.table_html(self.selection_frame(), max_rows=self.max_table_rows,
+                                              sort_by=self.sort_dropdown.value, ascending=self.ascending.value)
 
 
 class _MapWidget(go.FigureWidget):
@@ -381,21 +455,3 @@ class _MapWidget(go.FigureWidget):
             if merged is not msg["relayout_data"]:
                 change = {**change, "new": {**msg, "relayout_data": merged}}
         super()._handler_js2py_relayout(change)
-
-
-def _cell(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return html.escape(str(value)[:120])
-
-
-def _selection_stats(frame) -> str:
-    """One line of metrics of the selected rows (teacher/student accuracy, agreement, coverage)."""
-    if frame.empty:
-        return "<i>nothing selected</i>"
-    gold, teacher, student = (frame[c].to_numpy() for c in ("gold", "teacher_label", "student_label"))
-    covered = frame["covered"].to_numpy(bool)
-    t_acc = f"{np.mean(teacher[covered] == gold[covered]):.2f}" if covered.any() else "n/a"
-    return (f"<b>{len(frame):,} selected</b> · teacher acc (covered) {t_acc} · student acc "
-            f"{np.mean(student == gold):.2f} · student–teacher agreement {np.mean(student == teacher):.2f} · "
-            f"coverage {covered.mean():.2f}")

@@ -27,32 +27,69 @@ from workbench._validation import check_choice
 from workbench.metrics import ece as _ece
 from workbench.metrics import reliability_curve as _reliability_curve
 
+from . import palette as P
+
 __all__ = [
     "COLOR_MODES", "CATEGORY_COLORS", "color_groups", "hover_text", "sample_rows", "resolve_label_names",
     "scatter_coords", "scatter_title", "discrete_colorscale", "legend_entry",
     "scatter_embedding", "accuracy_curves", "misfit_gain", "reliability_diagram",
     "pgr_gauge", "pgr_text", "category_bar", "SOURCE_COLUMNS", "color_modes", "teacher_weights", "loss_curves",
+    "coord_columns", "has_coords", "finite_or_none", "marker_style", "SPLITS",
 ]
 
-COLOR_MODES = ("gold", "teacher", "student", "category", "covered")
+COLOR_MODES = ("gold", "teacher", "student", "category", "covered", "split")
+#: The protocol's splits in reading order (``workbench.data.Splits.split_column``).
+SPLITS = ("test", "student_train", "weak_train", "val")
 #: Per-point columns some teachers add (``workbench.methods``): which member labelled a point,
 #: where its training label came from. Each is a colour mode when the table has it.
 SOURCE_COLUMNS = ("labelled_by", "label_source")
-_SOURCE_COLORS = ("#9467bd", "#17becf", "#bcbd22", "#8c564b", "#e377c2", "#7f7f7f", "#1f77b4", "#ff7f0e")
+_SOURCE_COLORS = P.SOURCE_COLORS
 SPACES = ("weak", "strong")
 
-#: Fixed colours of the W2S categories (same in every view and the report).
-CATEGORY_COLORS = {
-    "both_right": "#9ecae1", "copied": "#ff7f0e", "corrected": "#2ca02c",
-    "corrupted": "#d62728", "uncovered_right": "#98df8a", "uncovered_wrong": "#e377c2",
-}
-_LABEL_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-                 "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
-MUTED = "#bdbdbd"  # abstained / uncovered / unused legend entries
+#: Fixed colours of the W2S categories (same in every view and the report; see :mod:`widgets.palette`).
+CATEGORY_COLORS = P.CATEGORY_COLORS
+_LABEL_COLORS = P.LABEL_COLORS
+MUTED = P.MUTED  # abstained / uncovered / unused legend entries
 _WRAP = re.compile(r".{1,60}(?:\s+|$)|\S{61,}")
 
 
 # --------------------------------------------------------------------------- helpers
+def coord_columns(space: str) -> tuple:
+    """The points-table columns ``(x, y)`` of the 2-D map of ``space``: the one place that names them."""
+    check_choice(space, name="space", choices=SPACES)
+    return f"umap_{space}_x", f"umap_{space}_y"
+
+
+def has_coords(points, space: str) -> bool:
+    """True when the points table has finite 2-D coordinates for every row of ``space``."""
+    cols = coord_columns(space)
+    if any(c not in getattr(points, "columns", ()) for c in cols):
+        return False
+    return bool(np.isfinite(points[list(cols)].to_numpy(np.float64)).all())
+
+
+def finite_or_none(values) -> list:
+    """``values`` as a list of float, with every NaN / inf replaced by ``None`` (a gap in plotly).
+
+    NaN and inf are not JSON: a widget message holding one is dropped by the kernel
+    ("Out of range float values are not JSON compliant"), so builders clean at the source.
+    """
+    out = []
+    for v in np.asarray([] if values is None else values, dtype=float).ravel().tolist():
+        out.append(v if math.isfinite(v) else None)
+    return out
+
+
+def marker_style(n: int) -> dict:
+    """Marker size (px) and opacity for a map of ``n`` points: big and opaque for a class of
+    a few hundred, small and translucent for 100k (so dense regions show density, not the last
+    colour drawn)."""
+    n = max(int(n), 1)
+    size = float(np.clip(10.0 - 1.6 * math.log10(max(n, 100) / 100), 3.0, 10.0))
+    opacity = float(np.clip(0.95 - 0.17 * math.log10(max(n, 300) / 300), 0.35, 0.95))
+    return {"size": round(size, 1), "opacity": round(opacity, 2)}
+
+
 def resolve_label_names(points, label_names=None) -> tuple:
     """``label_names`` as a tuple of str, or ``("0", "1", ...)`` covering every label in ``points``."""
     if label_names:
@@ -109,7 +146,13 @@ def color_groups(points, color_by: str, *, label_names=None):
         return codes, names, tuple(CATEGORY_COLORS.values())
     if color_by == "covered":
         codes = np.where(points["covered"].to_numpy(bool), 0, 1).astype(np.uint8)
-        return codes, ("covered", "uncovered"), ("#1f77b4", MUTED)
+        return codes, ("covered", "uncovered"), (P.CATEGORY_COLORS["corrected"], MUTED)
+    if color_by == "split":
+        present = set(points["split"].astype(str))
+        names = tuple(s for s in SPLITS if s in present) + tuple(sorted(present - set(SPLITS)))
+        lookup = {v: i for i, v in enumerate(names)}
+        codes = np.fromiter((lookup[v] for v in points["split"].astype(str)), np.uint8, len(points))
+        return codes, names, tuple(P.SPLIT_COLORS.get(s, MUTED) for s in names)
     column = {"gold": "gold", "teacher": "teacher_label", "student": "student_label"}[color_by]
     values = points[column].to_numpy(np.int64)
     if values.size and values.max() >= len(labels):
@@ -124,7 +167,8 @@ def color_groups(points, color_by: str, *, label_names=None):
 
 
 def _wrap(text: str, max_chars: int) -> str:
-    text = " ".join(str(text).split())
+    # texts that arrive HTML-escaped (tweets carry "&amp;") are unescaped once, then escaped once
+    text = " ".join(html.unescape(str(text)).split())
     if len(text) > max_chars:
         text = text[: max_chars - 1].rstrip() + "…"
     return "<br>".join(html.escape(line.strip()) for line in _WRAP.findall(text) if line.strip())
@@ -171,15 +215,16 @@ def sample_rows(n: int, max_points: int, *, seed: int = 0) -> np.ndarray:
 
 
 def scatter_coords(points, space: str, coords=None) -> np.ndarray:
-    """The (n, 2) float32 coordinates of one space: ``coords`` if given, else the ``umap_*`` columns."""
+    """The (n, 2) float32 coordinates of one space: ``coords`` if given, else the :func:`coord_columns`."""
     if coords is not None:
         xy = np.asarray(coords, dtype=np.float32)
         if xy.shape != (len(points), 2):
             raise ValueError(f"coords must have shape ({len(points)}, 2) (one x, y per row); got {xy.shape}.")
         return xy
-    xy = points[[f"umap_{space}_x", f"umap_{space}_y"]].to_numpy(np.float32)
+    cols = coord_columns(space)
+    xy = points[list(cols)].to_numpy(np.float32)
     if np.isnan(xy).all():
-        raise ValueError(f"the points table has no 2-D coordinates for the {space} space (umap_{space}_x/y "
+        raise ValueError(f"the points table has no 2-D coordinates for the {space} space ({cols[0]}/{cols[1]} "
                          "are NaN); run the experiment with projection='pca' or 'umap', or pass coords=(n, 2).")
     return xy
 
@@ -197,7 +242,7 @@ def scatter_embedding(points, *, space: str = "weak", color_by: str = "category"
     color_by : {"gold", "teacher", "student", "category", "covered"}
     label_names : sequence of str, optional
     coords : array of shape (n, 2), optional
-        Coordinates to draw instead of the ``umap_<space>_x/y`` columns (e.g. a PCA preview).
+        Coordinates to draw instead of the :func:`coord_columns` (e.g. a PCA preview).
     max_points : int, default 200_000
         Above this, a seeded random sample is drawn and the title says so.
     selected : array of row positions, optional
@@ -292,7 +337,7 @@ def _series(records, key):
     return [math.nan if (v := r.metrics.get(key)) is None else float(v) for r in records]
 
 
-def accuracy_curves(history, *, weak_acc=None, ceiling_acc=None) -> go.Figure:
+def accuracy_curves(history, *, weak_acc=None, ceiling_acc=None, pgr=None, pgr_label=None) -> go.Figure:
     """Test accuracy of weak teacher, student and ceiling against the student's epoch.
 
     Parameters
@@ -301,6 +346,10 @@ def accuracy_curves(history, *, weak_acc=None, ceiling_acc=None) -> go.Figure:
         ``record.metrics`` holds ``student_acc`` and, where known, ``weak_acc``/``ceiling_acc``.
     weak_acc, ceiling_acc : float, optional
         Used where the records lack them (e.g. from ``on_train_begin``'s ``info``).
+    pgr : float, optional
+        The PGR for the title; default the last finite ``pgr`` of the records.
+    pgr_label : str, optional
+        The whole PGR part of the title (e.g. ``"PGR 0.26 (final)"``), overriding ``pgr``.
 
     Returns
     -------
@@ -313,14 +362,15 @@ def accuracy_curves(history, *, weak_acc=None, ceiling_acc=None) -> go.Figure:
     ceiling = _last_finite(_series(records, "ceiling_acc"), ceiling_acc)
     span = [min(epochs), max(epochs)] if epochs else []
     fig = go.Figure([
-        go.Scatter(x=epochs, y=student, mode="lines+markers", name="student", line=dict(color="#2ca02c")),
-        go.Scatter(x=span, y=[weak] * len(span), mode="lines", name="weak (teacher)",
-                   line=dict(color="#ff7f0e", dash="dash")),
-        go.Scatter(x=span, y=[ceiling] * len(span), mode="lines", name="ceiling",
-                   line=dict(color="#1f77b4", dash="dash")),
+        go.Scatter(x=epochs, y=finite_or_none(student), mode="lines+markers", name="student",
+                   line=dict(color=P.LABEL_COLORS[0])),
+        go.Scatter(x=span, y=finite_or_none([weak] * len(span)), mode="lines", name="weak (teacher)",
+                   line=dict(color=P.LABEL_COLORS[1], dash="dash")),
+        go.Scatter(x=span, y=finite_or_none([ceiling] * len(span)), mode="lines", name="ceiling",
+                   line=dict(color=P.LABEL_COLORS[2], dash="dash")),
     ])
-    pgr = _last_finite(_series(records, "pgr"), None)
-    fig.update_layout(title=f"Test accuracy · {pgr_text(pgr)}", xaxis_title="epoch",
+    pgr = _last_finite(_series(records, "pgr"), None) if pgr is None else pgr
+    fig.update_layout(title=f"Test accuracy · {pgr_label or pgr_text(pgr)}", xaxis_title="epoch",
                       yaxis_title="test accuracy", height=340, template="plotly_white",
                       margin=dict(l=10, r=10, t=50, b=10))
     return fig
@@ -366,11 +416,12 @@ def misfit_gain(history, *, kind: str = "sq") -> go.Figure:
     low = min(finite + [0.0])
     fig = go.Figure([
         go.Scatter(x=[low, top], y=[low, top], mode="lines", name="y = x", line=dict(color="#7f7f7f", dash="dot")),
-        go.Scatter(x=misfit, y=gain, mode="lines+markers", name="trajectory", text=[f"epoch {e}" for e in epochs],
+        go.Scatter(x=finite_or_none(misfit), y=finite_or_none(gain), mode="lines+markers", name="trajectory",
+                   text=[f"epoch {e}" for e in epochs],
                    hovertemplate="%{text}<br>misfit %{x:.4f}<br>gain %{y:.4f}<extra></extra>",
-                   line=dict(color="#9467bd")),
-        go.Scatter(x=misfit[-1:], y=gain[-1:], mode="markers", name="last epoch",
-                   marker=dict(size=12, color="#d62728", symbol="star")),
+                   line=dict(color=P.LABEL_COLORS[0])),
+        go.Scatter(x=finite_or_none(misfit[-1:]), y=finite_or_none(gain[-1:]), mode="markers", name="last epoch",
+                   marker=dict(size=12, color=P.CATEGORY_COLORS["corrupted"], symbol="star")),
     ])
     fig.update_layout(title=f"Misfit vs gain ({label})", xaxis_title=f"misfit ({misfit_key})",
                       yaxis_title=f"gain ({gain_key})", height=340, template="plotly_white",
@@ -394,22 +445,23 @@ def reliability_diagram(y, proba, *, n_bins: int = 15, teacher_labels=None) -> g
 
     Returns
     -------
-    go.Figure with traces ``perfect calibration``, ``vs gold (ECE ...)`` and, when
-    ``teacher_labels`` is given, ``vs teacher (ECE ...)``; ECE values in the title.
+    go.Figure with traces ``perfect calibration``, ``vs gold`` and, when ``teacher_labels``
+    is given, ``vs teacher``; the ECE values are in the title (short names keep the legend
+    inside its panel).
     """
     proba = np.asarray(proba, dtype=np.float64)
     y = np.asarray(y, dtype=np.int64)
     fig = go.Figure([go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect calibration",
                                 line=dict(color="#7f7f7f", dash="dot"))])
     parts = []
-    targets = [("gold", y, np.ones(len(y), bool), "#1f77b4")]
+    targets = [("gold", y, np.ones(len(y), bool), P.LABEL_COLORS[0])]
     if teacher_labels is not None:
         t = np.asarray(teacher_labels, dtype=np.int64)
-        targets.append(("teacher", t, t >= 0, "#ff7f0e"))
+        targets.append(("teacher", t, t >= 0, P.LABEL_COLORS[1]))
     for name, labels, keep, color in targets:
         conf, acc, count, e = _calibration(labels[keep], proba[keep], n_bins)
         parts.append(f"ECE vs {name} {_fmt(e)}")
-        fig.add_trace(go.Scatter(x=conf, y=acc, mode="lines+markers", name=f"vs {name} (ECE {_fmt(e)})",
+        fig.add_trace(go.Scatter(x=finite_or_none(conf), y=finite_or_none(acc), mode="lines+markers", name=f"vs {name}",
                                  customdata=count, line=dict(color=color),
                                  hovertemplate="confidence %{x:.3f}<br>accuracy %{y:.3f}<br>%{customdata} points"
                                                "<extra></extra>"))

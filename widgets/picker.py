@@ -20,7 +20,8 @@ import ipywidgets as W
 
 from .cli import DEFAULTS
 
-__all__ = ["ModelPairPicker", "parse_rules", "error_html", "dataset_options", "default_run"]
+__all__ = ["ModelPairPicker", "parse_rules", "error_html", "dataset_options", "default_run", "is_cancellation",
+           "uses_own_features", "FEATURE_DATASETS"]
 
 
 def error_html(exc: BaseException) -> str:
@@ -60,14 +61,30 @@ def _catalogue() -> list:
     return [m["id"] for m in models]
 
 
-def _dataset_names() -> list:
-    from workbench.data import list_datasets
-
-    return list(list_datasets())
-
-
 #: Packaged datasets that take ``max_per_class``/``seed``; ``tweets`` also takes ``classes`` (as in the CLI).
 _SAMPLED = ("tweets", "bbc-news", "drug-reviews")
+#: Datasets that bring their own weak and strong feature views (their texts are placeholders):
+#: the picker runs them on those features, never through the text encoders.
+FEATURE_DATASETS = ("synthetic", "linear-nonlinear")
+#: Registered loaders the picker does not offer: they need an argument a box cannot give (a
+#: DataFrame; a path, which can be typed instead) or the Hugging Face hub (no network offline).
+_NOT_OFFERED = ("dataframe", "csv", "parquet")
+
+
+def _dataset_names() -> list:
+    """Datasets that run offline with any encoder of the catalogue: packaged texts, then feature data."""
+    from workbench.data import list_datasets
+    from workbench.data.hub import HUB_DATASETS
+
+    names = [n for n in list_datasets() if n not in _NOT_OFFERED and n not in HUB_DATASETS]
+    return [n for n in names if n not in FEATURE_DATASETS] + [n for n in FEATURE_DATASETS if n in names]
+
+
+def uses_own_features(dataset) -> bool:
+    """True when ``dataset`` (a name or a TextDataset) carries its own weak and strong features."""
+    if isinstance(dataset, str):
+        return dataset in FEATURE_DATASETS
+    return {"weak", "strong"} <= set(getattr(dataset, "features", {}) or {})
 
 
 def dataset_options(cfg: dict) -> dict:
@@ -78,6 +95,14 @@ def dataset_options(cfg: dict) -> dict:
     if cfg["dataset"] in _SAMPLED and cfg["max_per_class"]:
         options.update(max_per_class=cfg["max_per_class"], seed=cfg["seed"])
     return options
+
+
+def is_cancellation(exc: BaseException) -> bool:
+    """True only for the exception a cancelled embedding raises (``EmbeddingCancelled``): any
+    other error stays an error, even after Cancel or Stop was pressed."""
+    from workbench.cache import EmbeddingCancelled
+
+    return isinstance(exc, EmbeddingCancelled)
 
 
 def default_run(experiment, picker):
@@ -115,6 +140,7 @@ class ModelPairPicker:
         self.experiment_ = self.result_ = self.error_ = self.thread_ = None
         self._fixed_experiment = None
         self._t0 = self._stage_t0 = time.monotonic()
+        self._stage_f0 = 0.0
         self._stage = None
         self._build_controls()
         unknown = set(values) - set(self.controls)
@@ -127,16 +153,17 @@ class ModelPairPicker:
     # ----------------------------------------------------------------- construction
     def _build_controls(self):
         models = _catalogue()
+        wide = dict(layout=W.Layout(width="460px"), style={"description_width": "70px"})
         c = self.controls = {
             "dataset": W.Combobox(value=DEFAULTS["dataset"], options=_dataset_names(), ensure_option=False,
-                                  description="dataset", placeholder="name or .csv/.parquet path"),
+                                  description="dataset", placeholder="name or .csv/.parquet path", **wide),
             "classes": W.Text(value=DEFAULTS["classes"], description="classes",
                               placeholder="comma-separated subset; empty = all"),
             "max_per_class": W.IntText(value=DEFAULTS["max_per_class"], description="max / class"),
             "weak": W.Combobox(value=DEFAULTS["weak"], options=models, ensure_option=False, description="weak",
-                               placeholder="hub id or local folder"),
+                               placeholder="hub id or local folder", **wide),
             "strong": W.Combobox(value=DEFAULTS["strong"], options=models, ensure_option=False,
-                                 description="strong", placeholder="hub id or local folder"),
+                                 description="strong", placeholder="hub id or local folder", **wide),
             "teacher": W.Dropdown(options=["probe", "rules"], value=DEFAULTS["teacher"], description="teacher"),
             "n_gold": W.IntText(value=DEFAULTS["n_gold"], description="n_gold"),
             "abstain": W.Checkbox(value=False, description="teacher may abstain"),
@@ -152,16 +179,21 @@ class ModelPairPicker:
         self.cancel_button = W.Button(description="Cancel", icon="stop", disabled=True)
         self.run_button.on_click(lambda _: self.run())
         self.cancel_button.on_click(lambda _: self.cancel())
-        self.progress_bar = W.IntProgress(value=0, min=0, max=1000, description="progress")
-        self.progress_label = W.HTML("")
+        self.progress_bar = W.IntProgress(value=0, min=0, max=1000, description="progress",
+                                          layout=W.Layout(width="320px"))
+        self.progress_label = W.HTML("", layout=W.Layout(margin="0 0 0 8px"))
         self.error_area = W.HTML("")
         self.note = W.HTML("")
+        self.features_note = W.HTML("")
+        self.form = W.HBox([W.VBox([c["dataset"], c["weak"], c["strong"], self.features_note, c["classes"],
+                                    c["max_per_class"]]),
+                            W.VBox([c["teacher"], c["n_gold"], c["abstain"], c["abstain_below"], c["rules"],
+                                    c["epochs"], c["device"], c["seed"]])], layout=W.Layout(flex_flow="row wrap"))
         self.widget = W.VBox([
             self.note,
-            W.HBox([W.VBox([c["dataset"], c["classes"], c["max_per_class"], c["device"], c["seed"]]),
-                    W.VBox([c["weak"], c["strong"], c["epochs"]]),
-                    W.VBox([c["teacher"], c["n_gold"], c["abstain"], c["abstain_below"], c["rules"]])]),
-            W.HBox([self.run_button, self.cancel_button, self.progress_bar, self.progress_label]),
+            self.form,
+            W.HBox([self.run_button, self.cancel_button, self.progress_bar, self.progress_label],
+                   layout=W.Layout(flex_flow="row wrap", align_items="center")),
             self.error_area,
         ])
 
@@ -180,6 +212,12 @@ class ModelPairPicker:
         c["abstain_below"].disabled = not c["abstain"].value
         c["classes"].layout.display = None if c["dataset"].value == "tweets" else "none"
         c["max_per_class"].layout.display = None if c["dataset"].value in _SAMPLED else "none"
+        own = uses_own_features(str(c["dataset"].value).strip())
+        if self._fixed_experiment is None:
+            c["weak"].disabled = c["strong"].disabled = own
+        self.features_note.value = (f"<i>{html.escape(str(c['dataset'].value))} brings its own weak and strong "
+                                    "features (its texts are placeholders): the encoder boxes are not used.</i>"
+                                    if own else "")
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
@@ -213,7 +251,10 @@ class ModelPairPicker:
         teacher_options = {}
         if cfg["teacher"] == "rules":
             teacher_options["rules"] = parse_rules(cfg["rules"], dataset.label_names)
-        pair = EncoderPair(weak=cfg["weak"], strong=cfg["strong"], device=cfg["device"])
+        if uses_own_features(dataset):  # never embed placeholder texts with a text encoder
+            pair = EncoderPair(weak=dataset.features["weak"], strong=dataset.features["strong"])
+        else:
+            pair = EncoderPair(weak=cfg["weak"], strong=cfg["strong"], device=cfg["device"])
         return Experiment(dataset, pair, teacher=cfg["teacher"], n_gold=cfg["n_gold"], seed=cfg["seed"],
                           abstain_below=cfg["abstain_below"], teacher_options=teacher_options,
                           student={"epochs": cfg["epochs"]})
@@ -223,6 +264,7 @@ class ModelPairPicker:
         self._fixed_experiment = self.experiment_ = experiment
         for control in self.controls.values():
             control.disabled = True
+        self.form.layout.display = "none"  # the boxes would show defaults that are not what runs
         self.note.value = f"<i>Runs the experiment given in code: {html.escape(repr(experiment))}</i>"
 
     # ------------------------------------------------------------------------ running
@@ -236,14 +278,13 @@ class ModelPairPicker:
         (None if it could not be built: the reason is shown in the error area)."""
         if self.running:
             return None
-        self.error_area.value = ""
+        self.clear_status()
         self.stop_event.clear()
         self.result_ = self.error_ = None
         try:
             experiment = self._fixed_experiment or self.build_experiment()
         except Exception as exc:  # shown to the user as one line
-            self.error_ = exc
-            self.error_area.value = error_html(exc)
+            self.show_error(exc)
             return None
         self.experiment_ = experiment
         experiment.on_progress = lambda stage, fraction: self.progress(fraction, stage)
@@ -264,14 +305,32 @@ class ModelPairPicker:
             else:
                 self.progress(1.0, "done")
         except Exception as exc:
-            if self.stop_event.is_set():
+            if self.stop_event.is_set() and is_cancellation(exc):
                 self.progress_label.value = ("cancelled: finished embedding chunks stay in the cache; "
                                              "Run again resumes from them")
             else:
-                self.error_ = exc
-                self.error_area.value = error_html(exc)
+                self.show_error(exc)
         finally:
             self._set_running(False)
+
+    def clear_status(self) -> None:
+        """Empty the progress bar, its label and the error area (a new run starts clean)."""
+        self.error_area.value = self.progress_label.value = ""
+        self.progress_bar.value = 0
+        self.progress_bar.bar_style = ""
+
+    def show_error(self, exc: BaseException) -> None:
+        """Show ``exc`` as one readable line; the previous run's status ("done: 100%") goes away."""
+        self.error_ = exc
+        self.progress_bar.value, self.progress_bar.bar_style = 0, "danger"
+        self.progress_label.value = "failed"
+        self.error_area.value = error_html(exc)
+
+    def close(self) -> None:
+        """Close every widget of the picker (their comms)."""
+        from ._lifecycle import close_tree
+
+        close_tree(self.widget)
 
     def cancel(self) -> None:
         """What the Cancel button does: stop at the next chunk or epoch, keeping what finished."""

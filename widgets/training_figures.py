@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import plotly.graph_objects as go
+
+from .figures import finite_or_none
+from .palette import LABEL_COLORS, SOURCE_COLORS
 
 __all__ = ["teacher_weights", "loss_curves", "early_stop_epoch", "early_stop_marker"]
 
-_MEMBER_COLORS = ("#9467bd", "#17becf", "#bcbd22", "#8c564b", "#e377c2", "#7f7f7f", "#1f77b4", "#ff7f0e")
+_MEMBER_COLORS = SOURCE_COLORS
 _LAYOUT = dict(height=340, template="plotly_white", margin=dict(l=10, r=10, t=50, b=10))
 
 
@@ -40,7 +42,7 @@ def teacher_weights(history) -> go.Figure:
     history = [dict(h) for h in (history or ())]
     names = list(dict.fromkeys(name for h in history for name in h))
     epochs = list(range(1, len(history) + 1))
-    traces = [go.Scatter(x=epochs, y=[float(h.get(name, math.nan)) for h in history], mode="lines+markers",
+    traces = [go.Scatter(x=epochs, y=finite_or_none([h.get(name, math.nan) for h in history]), mode="lines+markers",
                          name=str(name), line=dict(color=_MEMBER_COLORS[i % len(_MEMBER_COLORS)]))
               for i, name in enumerate(names)]
     fig = go.Figure(traces or [go.Scatter(x=[], y=[], mode="lines", name="teacher weights")])
@@ -83,14 +85,15 @@ def loss_curves(records) -> go.Figure:
     """
     records = list(records or ())
     epochs = [int(r.epoch) for r in records]
-    train = [float(r.train_loss) for r in records]
+    train = [math.nan if r.train_loss is None else float(r.train_loss) for r in records]
     val = [math.nan if r.val_loss is None else float(r.val_loss) for r in records]
     finite = [v for v in train + val if math.isfinite(v)]
     span = (min(finite), max(finite)) if finite else (0.0, 1.0)
     fig = go.Figure([
-        go.Scatter(x=epochs, y=train, mode="lines+markers", name="train loss", line=dict(color="#2ca02c")),
-        go.Scatter(x=epochs, y=val, mode="lines+markers", name="val loss (teacher labels)",
-                   line=dict(color="#ff7f0e")),
+        go.Scatter(x=epochs, y=finite_or_none(train), mode="lines+markers", name="train loss",
+                   line=dict(color=LABEL_COLORS[0])),
+        go.Scatter(x=epochs, y=finite_or_none(val), mode="lines+markers", name="val loss (teacher labels)",
+                   line=dict(color=LABEL_COLORS[1])),
         early_stop_marker(records, y_range=span),
     ])
     epoch = early_stop_epoch(records)
@@ -101,6 +104,5 @@ def loss_curves(records) -> go.Figure:
 
 def finite_range(fig: go.Figure) -> tuple:
     """(min, max) of the finite y values of ``fig``'s traces, (0, 1) when there are none."""
-    values = [float(v) for t in fig.data if t.y is not None for v in np.asarray(t.y, dtype=float).ravel()
-              if math.isfinite(v)]
+    values = [v for t in fig.data if t.y is not None for v in finite_or_none(t.y) if v is not None]
     return (min(values), max(values)) if values else (0.0, 1.0)

@@ -2,8 +2,14 @@
 
 Runs a notebook that opens ``Workbench(experiment)`` on small synthetic data whose texts
 contain HTML/script injections, clicks Run, and checks in the DOM that the monitor's
-curves fill, both maps render every point, the colour mode changes the legend, a box
-selection made with the mouse reaches the kernel, and no injected script runs.
+curves fill, both maps render every test point, the colour mode changes the shared
+legend, a legend tick hides a group, a box selection made with the mouse reaches the
+kernel, and no injected script runs. Then it looks at the layout as a lecturer would, at
+1280 and 1920 px with the file browser open: screenshots (kept under
+``tests/browser/artifacts/``, printed) and element bounding boxes (maps side by side at
+full width, no overlapping legends or titles, no horizontal scroll in the table, at least
+10 table rows visible). The browser console must stay free of errors, and rerunning the
+cell must leave no "No such comm" in the server log.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from . import layout_checks as L
 from .lab import chromium_page, copy_notebook, jupyter_lab
 
 pytestmark = pytest.mark.browser
@@ -74,9 +81,14 @@ def _title(plot) -> str:
 
 def test_workbench_runs_renders_recolours_and_selects_in_jupyterlab(tmp_path):
     name = copy_notebook(NOTEBOOK, tmp_path / "lab")
-    dialogs = []
+    dialogs, console_errors = [], []
+    artifacts = L.artifact_dir()
+    print(f"browser screenshots: {artifacts}")
     with jupyter_lab(tmp_path / "lab") as (base, token), chromium_page() as page:
+        page.set_viewport_size({"width": 1280, "height": 1000})
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: console_errors.append(str(e)))
         page.goto(f"{base}/lab/tree/{name}?token={token}")
         _wait(page, lambda: _kernel_idle(page), timeout=90, what="the kernel to start")
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
@@ -93,22 +105,46 @@ def test_workbench_runs_renders_recolours_and_selects_in_jupyterlab(tmp_path):
             return None
 
         run_button.click()
-        _wait(page, lambda: student_points() == N_EPOCHS, timeout=60, what="the monitor's student curve")
+        _wait(page, lambda: student_points() == N_EPOCHS, timeout=300, what="the monitor's student curve")
 
-        # after the run the explorer shows both maps with every point
+        # after the run the explorer shows both maps with every point of the test split
         def maps():
             return [p for p in _plots(page) if re.search(r"(weak|strong) space", _title(p))]
 
-        found = _wait(page, lambda: len(maps()) == 2 and maps(), timeout=60, what="both embedding maps")
+        try:
+            found = _wait(page, lambda: len(maps()) == 2 and maps(), timeout=240, what="both embedding maps")
+        except AssertionError:
+            for tab in ("Setup", "Training", "Explore"):
+                page.locator(".lm-TabBar-tab", has_text=tab).first.click()
+                page.wait_for_timeout(500)
+                page.screenshot(path=str(artifacts / f"no_maps_{tab}.png"))
+            raise
+        summary = page.locator(".w2s-summary").first.inner_text()
+        n_test = int(re.search(r"test split: ([\d,]+) of ([\d,]+) points", summary).group(1).replace(",", ""))
+        assert 0 < n_test < N_POINTS, summary
         for plot in found:
             drawn = sum(t["n"] for t in plot["traces"] if t["name"] == "points")
-            assert drawn == N_POINTS, plot
+            assert drawn == n_test and f"{n_test} test points" in _title(plot), plot
 
-        # colour mode: the legend follows
-        before = maps()[0]["legend"]
+        def legend_text():
+            return " | ".join(page.locator(".w2s-legend-row").all_inner_texts())
+
+        assert "corrected" in legend_text() and "teacher labelled it wrong but the student is right" in legend_text()
+
+        # a legend tick hides that group in both maps, and shows it again
+        page.locator(".w2s-explorer .widget-checkbox input").first.click()
+        _wait(page, lambda: all(sum(t["n"] for t in p["traces"] if t["name"] == "points") < n_test for p in maps()),
+              timeout=30, what="the unticked group to disappear from both maps")
+        page.locator(".w2s-explorer .widget-checkbox input").first.click()
+        _wait(page, lambda: all(sum(t["n"] for t in p["traces"] if t["name"] == "points") == n_test for p in maps()),
+              timeout=30, what="the group to come back")
+
+        # colour mode: the shared legend follows
+        before = legend_text()
         page.locator(".widget-dropdown", has_text="colour by").locator("select").select_option("gold")
-        _wait(page, lambda: maps()[0]["legend"] != before and any("class a" in x for x in maps()[0]["legend"]),
+        _wait(page, lambda: legend_text() != before and "class a" in legend_text(),
               timeout=30, what="the legend to show gold labels")
+        page.locator(".widget-dropdown", has_text="colour by").locator("select").select_option("category")
 
         # a real box selection with the mouse reaches the kernel
         drag = page.locator(".js-plotly-plot").filter(has_text="weak space").locator(".nsewdrag").first
@@ -160,3 +196,19 @@ def test_workbench_runs_renders_recolours_and_selects_in_jupyterlab(tmp_path):
         assert page.evaluate("() => Array.from(document.querySelectorAll('script'))"
                              ".every(s => !s.textContent.includes('__xss'))")
         assert page.evaluate("() => document.querySelectorAll('img[onerror]').length") == 0
+
+        # the layout, as a lecturer sees it, at two screen widths with the file browser open
+        faults = []
+        for width in (1280, 1920):
+            faults += L.check_explorer(page, width, artifacts)
+            faults += L.check_monitor(page, width, artifacts)
+        assert not faults, "\n".join(faults) + f"\n(screenshots in {artifacts})"
+        assert not console_errors, console_errors
+
+        # rerunning the cell closes the old Workbench's comms: nothing stale talks to the kernel
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_timeout(1000)
+        _wait(page, lambda: _kernel_idle(page), timeout=120, what="the rerun to finish")
+        page.wait_for_timeout(2000)
+        assert "No such comm" not in (tmp_path / "lab" / "jupyter.log").read_text()
+        assert not console_errors, console_errors

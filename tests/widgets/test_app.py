@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 
 from widgets import EmbeddingExplorer, Workbench
 from widgets.cli import DEFAULTS
@@ -74,12 +75,14 @@ def test_workbench_shows_a_result_given_in_code(fakes):
     result = fakes.Result(points=pts, metrics={"weak_acc": 0.7, "ceiling_acc": 0.9}, history=history,
                               proba={}, label_names=fakes.LABEL_NAMES, config={"projection": "umap"})
     wb = Workbench(result, embeddings=fakes.make_embeddings(pts))
-    assert wb.explorer is not None and len(wb.explorer.figures["weak"].data[0].x) == 150
+    test = np.flatnonzero(pts["split"] == "test")
+    assert wb.explorer is not None and wb.explorer.split == "test"
+    assert sorted(wb.explorer.figures["weak"].data[0].customdata) == test.tolist()  # the headline split
     assert list(wb.monitor.panel("accuracy")[0].x) == [1, 2, 3]
     assert sum(wb.monitor.panel("reliability")[1].customdata) == len(y)
-    wb.selection.set([1, 2])
+    wb.selection.set(test[[1, 2]])
     main = wb.explorer.figures["strong"].data[0]
-    assert sorted(np.asarray(main.customdata)[np.asarray(main.selectedpoints)]) == [1, 2]
+    assert sorted(np.asarray(main.customdata)[np.asarray(main.selectedpoints)]) == test[[1, 2]].tolist()
 
 
 def test_a_new_run_replaces_the_explorer_and_clears_the_selection(fakes):
@@ -87,12 +90,14 @@ def test_a_new_run_replaces_the_explorer_and_clears_the_selection(fakes):
     wb = Workbench(exp, threaded=False, projection="pca")
     wb.run()
     first = wb.explorer
-    wb.selection.set([0, 1])
+    picked = sorted(first.drawn_rows()[:2])
+    wb.selection.set(picked)
     wb.run()
     assert wb.explorer is not first and len(wb.selection) == 0
-    wb.selection.set([5])  # the closed explorer no longer follows the selection
+    wb.selection.set(first.drawn_rows()[5:6])  # the closed explorer no longer follows the selection
     old = first.figures["weak"].data[0]
-    assert sorted(np.asarray(old.customdata)[np.asarray(old.selectedpoints)]) == [0, 1]
+    assert sorted(np.asarray(old.customdata)[np.asarray(old.selectedpoints)]) == picked
+    assert first.figures["weak"].comm is None  # and its widgets are closed
     assert "project:umap" not in exp.calls
 
 
@@ -103,3 +108,46 @@ def test_a_result_without_coordinates_explains_itself_in_the_explore_tab(fakes):
     wb = Workbench(result)
     assert wb.explorer is None
     assert "no 2-D coordinates" in wb.tabs.children[2].children[0].value
+
+
+def test_rerunning_a_cell_closes_the_old_workbenchs_comms(fakes, monkeypatch):
+    import ipywidgets as W
+
+    import widgets.app as app
+
+    monkeypatch.setattr(app, "_cell_id", lambda: "cell-42")
+    base = len(W.Widget.widgets)
+    first = Workbench(fakes.FakeExperiment(n_epochs=2), threaded=False, min_interval=0)
+    first.run()
+    made = len(W.Widget.widgets) - base
+    assert made > 0 and first.explorer is not None
+    for _ in range(3):  # the lecturer reruns the cell three times
+        again = Workbench(fakes.FakeExperiment(n_epochs=2), threaded=False, min_interval=0)
+        again.run()
+    assert len(W.Widget.widgets) - base == made  # only the newest Workbench is alive
+    assert first.monitor.figure.comm is None and first.explorer.figures["weak"].comm is None
+    again.close()
+    assert len(W.Widget.widgets) == base
+
+
+def test_a_new_run_closes_the_replaced_explorer_widgets(fakes):
+    import ipywidgets as W
+
+    wb = Workbench(fakes.FakeExperiment(n_epochs=2), threaded=False, min_interval=0)
+    wb.run()
+    after_one = len(W.Widget.widgets)
+    wb.run()
+    assert len(W.Widget.widgets) == after_one
+
+
+def test_presenter_lays_the_workbench_out_for_a_projector(fakes):
+    from widgets.presenter import present
+
+    wb = present(fakes.FakeExperiment(n_epochs=2), font_size=20, threaded=False, min_interval=0)
+    assert "w2s-presenter" in wb.widget._dom_classes and "font-size:20px" in wb.widget.children[0].value
+    assert wb.monitor.figure.layout.font.size == 16
+    wb.run()
+    weak = wb.explorer.figures["weak"]
+    assert weak.layout.title.font.size == 20 and weak.layout.font.size == 16
+    with pytest.raises(ValueError, match="font_size must be an int"):
+        present(wb, font_size=100)

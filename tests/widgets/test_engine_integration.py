@@ -38,14 +38,19 @@ def test_workbench_runs_a_real_experiment_end_to_end(synth, tmp_path):
     assert list(wb.monitor.panel("misfit_sq")[1].x) == [r.metrics["misfit_sq"] for r in history]
     # synthetic data knows p*, so the KL trajectory (not the proxy) is drawn
     assert wb.monitor.panel_title("misfit_kl") == "Misfit vs gain (KL)"
-    # explorer: every row drawn at the projected coordinates, categories from the table
+    # explorer: every test row drawn at the projected coordinates; its counts and accuracy are the
+    # headline metrics' (one split at a time, the test split by default)
     main = wb.explorer.figures["strong"].data[0]
     rows = np.asarray(main.customdata)
-    assert sorted(rows) == list(range(len(synth)))
+    assert sorted(rows) == np.flatnonzero(test).tolist()
     assert np.allclose(main.x, result.points["umap_strong_x"].to_numpy()[rows], atol=1e-4)
+    counts = result.points.loc[test, "category"].value_counts()
+    legend = {name: row.value for (name, _), (_, row) in zip(wb.explorer.legend.items(), wb.explorer._legend_rows)}
+    assert f"<b>corrected</b> {counts.get('corrected', 0):,}" in legend["corrected"]
+    assert f"corrected <b>{counts.get('corrected', 0):,}</b>" in wb.explorer.summary_html.value
+    assert f"student acc <b>{result.metrics['student_acc']:.3f}</b>" in wb.explorer.summary_html.value
     counts = result.points["category"].value_counts()
-    names = {t.name for t in wb.explorer.figures["weak"].data[1:] if t.visible}
-    assert f"corrected ({counts.get('corrected', 0):,})" in names
+    wb.explorer.show_split("all")
     # the neighbour view uses the experiment's embeddings
     nb = wb.explorer.neighbors(0, space="weak")
     E = exp.X_weak_ / np.linalg.norm(exp.X_weak_, axis=1, keepdims=True)
@@ -77,7 +82,8 @@ def test_stop_from_the_monitor_ends_real_training_early(synth, tmp_path):
 
 
 def test_picker_shows_a_real_engine_error_readably(tmp_path):
-    picker = ModelPairPicker(threaded=False, dataset="synthetic", weak=str(tmp_path / "no-such-model"))
+    # a text dataset: feature datasets (synthetic) never touch the encoder boxes
+    picker = ModelPairPicker(threaded=False, dataset="tweets", max_per_class=20, weak=str(tmp_path / "no-such-model"))
     assert picker.run() is None
     assert picker.error_ is not None and "Traceback" not in picker.error_area.value
     assert f"<b>{type(picker.error_).__name__}</b>" in picker.error_area.value
@@ -108,9 +114,12 @@ def test_an_ensemble_run_shows_its_weights_per_epoch_and_who_labelled_each_point
     assert {t.name: list(t.y) for t in replay.monitor.panel("teacher_weights")} == lines
     # the explorer colours by the member that labelled each point
     replay.explorer.recolor("labelled_by")
-    legend = {t.name for t in replay.explorer.figures["weak"].data[1:] if t.visible}
+    replay.explorer.show_split("all")
+    legend = {name: row.value for (name, _), (_, row) in
+              zip(replay.explorer.legend.items(), replay.explorer._legend_rows)}
     counts = loaded.points["labelled_by"].value_counts()
-    assert legend == {f"{name} ({n:,})" for name, n in counts.items()}
+    assert set(legend) == set(counts.index)
+    assert all(f"<b>{name}</b> {n:,}" in legend[name] for name, n in counts.items())
 
 
 def test_the_monitor_marks_early_stopping_before_over_training_degrades_the_student(tmp_path):

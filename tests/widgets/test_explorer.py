@@ -28,7 +28,7 @@ def box(x0, x1, y0, y1):
 
 @pytest.fixture
 def explorer(points, embeddings, fakes):
-    return EmbeddingExplorer(points, embeddings=embeddings, label_names=fakes.LABEL_NAMES)
+    return EmbeddingExplorer(points, embeddings=embeddings, label_names=fakes.LABEL_NAMES, split="all")
 
 
 def test_both_maps_draw_every_point_at_its_coordinates(explorer, points):
@@ -38,27 +38,40 @@ def test_both_maps_draw_every_point_at_its_coordinates(explorer, points):
         assert main.type == "scattergl" and sorted(rows) == list(range(len(points)))
         assert np.allclose(main.x, points[f"umap_{space}_x"].to_numpy()[rows], atol=1e-5)
         assert np.allclose(main.y, points[f"umap_{space}_y"].to_numpy()[rows], atol=1e-5)
-        assert "<script>" not in "".join(main.text) and "&lt;script&gt;" in main.text[0]
+        assert "<script>" not in "".join(main.text) and "&lt;script&gt;" in "".join(main.text)
+
+
+def _legend(explorer):
+    """The shared legend as a reader sees it: [(name, shown?, text)]."""
+    return [(name, box.value, row.value) for (name, box), (_, row) in
+            zip(explorer.legend.items(), explorer._legend_rows)]
 
 
 def test_recolour_changes_legend_names_counts_and_colours_in_one_message(explorer, points, message_log):
     logs = {s: message_log(f) for s, f in explorer.figures.items()}
     counts = points["category"].value_counts()
-    weak = explorer.figures["weak"]
-    assert weak.data[1 + 2].name == f"corrected ({counts['corrected']:,})"
+    legend = _legend(explorer)
+    corrected = [text for name, _, text in legend if name == "corrected"][0]
+    assert f"<b>corrected</b> {counts['corrected']:,}" in corrected and "teacher labelled it wrong" in corrected
     explorer.color_dropdown.value = "teacher"
     abstained = int((points["teacher_label"] == -1).sum())
-    names = [t.name for t in weak.data[1:] if t.visible]
     negatives = int((points["teacher_label"] == 0).sum())
-    assert names == [f"negative ({negatives:,})", f"positive ({len(points) - abstained - negatives:,})",
-                     f"abstained ({abstained:,})"]
+    legend = _legend(explorer)
+    assert [name for name, _, _ in legend] == ["negative", "positive", "abstained"]
+    assert [int(t.split("</b> ")[1].split("<")[0].replace(",", "")) for _, _, t in legend] == \
+        [negatives, len(points) - abstained - negatives, abstained]
+    weak = explorer.figures["weak"]
     codes = np.asarray(weak.data[0].marker.color)
-    assert np.array_equal(codes, np.where(points["teacher_label"] < 0, 2, points["teacher_label"]))
+    rows = np.asarray(weak.data[0].customdata)
+    expected = np.where(points["teacher_label"] < 0, 2, points["teacher_label"]).astype(int)[rows]
+    assert np.array_equal(codes, expected)
     for space, log in logs.items():
         updates = log.updates()
         assert len(updates) == 1, space  # batch_update: one message per map
-        assert "x" not in updates[0]["style_data"] and "text" not in updates[0]["style_data"]
-    assert "abstained" in explorer.counts_html.value and explorer.color_by == "teacher"
+        style = updates[0]["style_data"]
+        assert "text" not in style  # no hover text re-sent; coordinates only for the few lifted points
+        assert all(not isinstance(v, dict) for v in style.get("x", [None])[:1])
+    assert "abstained" in _legend(explorer)[2][0] and explorer.color_by == "teacher"
 
 
 def test_recolour_rejects_unknown_modes(explorer):
@@ -163,7 +176,7 @@ def test_neighbours_need_embeddings(points):
 
 def test_pca_preview_then_umap_swap(fakes):
     pts = fakes.make_points(120, coords=False)
-    ex = EmbeddingExplorer(pts, embeddings=fakes.make_embeddings(pts))
+    ex = EmbeddingExplorer(pts, embeddings=fakes.make_embeddings(pts), split="all")
     assert ex.figures["weak"].layout.title.text.startswith("weak space (PCA)")
     xy = np.random.default_rng(0).normal(size=(120, 2))
     ex.set_coords("weak", xy, label="UMAP")
@@ -193,7 +206,7 @@ def test_bad_inputs_are_rejected(points, fakes):
 
 def test_sampled_maps_map_selections_through_row_positions(fakes):
     pts = fakes.make_points(500)
-    ex = EmbeddingExplorer(pts, max_points=100, seed=1)
+    ex = EmbeddingExplorer(pts, max_points=100, seed=1, split="all")
     main = ex.figures["weak"].data[0]
     shown = np.asarray(main.customdata)
     assert len(shown) == 100 and "random sample of 100 of 500" in ex.figures["weak"].layout.title.text
@@ -209,8 +222,7 @@ def test_explorer_accepts_a_result_object(points, fakes):
     ex = EmbeddingExplorer(result, color_by="gold")
     assert ex.label_names == ("neg", "pos")
     assert ex.figures["strong"].layout.title.text.startswith("strong space (PCA)")
-    assert [t.name.split(" (")[0] for t in ex.figures["weak"].data[1:3]] == ["neg", "pos"]
-    assert ex.figures["weak"].layout.legend.title.text == "gold"
+    assert list(ex.legend) == ["neg", "pos"] and "colour by <b>gold</b>" in ex.counts_html.value
 
 
 def relayout(fig, selections):
@@ -291,3 +303,114 @@ def test_merge_selection_edits_leaves_other_relayouts_alone():
     merged = merge_selection_edits({"selections[1].y0": 5, "dragmode": "lasso"},
                                    [{"x0": 0}, {"x0": 1, "y0": 2}])
     assert merged == {"dragmode": "lasso", "selections": [{"x0": 0}, {"x0": 1, "y0": 5}]}
+
+
+# ----------------------------------------------------------------- one split at a time
+def test_the_default_split_is_test_and_maps_counts_and_summary_agree(points, embeddings, fakes):
+    ex = EmbeddingExplorer(points, embeddings=embeddings, label_names=fakes.LABEL_NAMES, max_points=10_000)
+    test = points[points["split"] == "test"]
+    assert ex.split == "test" and ex.split_dropdown.value == "test"
+    for fig in ex.figures.values():
+        rows = np.asarray(fig.data[0].customdata)
+        assert sorted(rows) == sorted(test.index) and f"{len(test):,} test points" in fig.layout.title.text
+    counts = test["category"].value_counts()
+    legend = dict((name, text) for name, _, text in _legend(ex))
+    for cat in ("corrected", "corrupted", "both_right"):
+        assert f"<b>{cat}</b> {counts.get(cat, 0):,}" in legend[cat]
+        assert f"{cat} <b>{counts.get(cat, 0):,}</b>" in ex.summary_html.value or cat == "both_right"
+    assert "test split" in ex.counts_html.value and f"test split: {len(test):,} of {len(points):,}" in \
+        ex.summary_html.value
+    student_acc = float((test["student_label"] == test["gold"]).mean())
+    assert f"student acc <b>{student_acc:.3f}</b>" in ex.summary_html.value
+
+
+def test_switching_split_redraws_recounts_and_keeps_only_drawn_selected_rows(points, fakes):
+    ex = EmbeddingExplorer(points, label_names=fakes.LABEL_NAMES)
+    train = np.flatnonzero(points["split"] == "student_train")
+    test = np.flatnonzero(points["split"] == "test")
+    ex.select([test[0], test[1]])
+    ex.split_dropdown.value = "student_train"
+    assert sorted(np.asarray(ex.figures["weak"].data[0].customdata)) == train.tolist()
+    assert len(ex.selection) == 0  # the test rows are no longer drawn
+    assert f"student_train split: {len(train):,}" in ex.summary_html.value
+    ex.show_split("all")
+    assert len(ex.figures["strong"].data[0].x) == len(points)
+    with pytest.raises(ValueError, match="split must be one of"):
+        ex.show_split("holdout")
+
+
+def test_colour_by_split(points, fakes):
+    ex = EmbeddingExplorer(points, label_names=fakes.LABEL_NAMES, split="all", color_by="split")
+    assert list(ex.legend) == ["test", "student_train", "weak_train"]
+    codes = np.asarray(ex.figures["weak"].data[0].marker.color)
+    rows = np.asarray(ex.figures["weak"].data[0].customdata)
+    names = np.array(["test", "student_train", "weak_train"])
+    assert (names[codes] == points["split"].to_numpy()[rows]).all()
+
+
+# -------------------------------------------------------------- legend, draw order, style
+def test_unticking_a_legend_entry_hides_that_group_in_both_maps(explorer, points):
+    explorer.legend["both_right"].value = False
+    keep = points.index[points["category"] != "both_right"]
+    for fig in explorer.figures.values():
+        assert sorted(np.asarray(fig.data[0].customdata)) == sorted(keep)
+    assert "hidden: both_right" in explorer.counts_html.value
+    explorer.legend["both_right"].value = True
+    assert all(len(f.data[0].x) == len(points) for f in explorer.figures.values())
+    with pytest.raises(ValueError, match="unknown groups"):
+        explorer.set_hidden(["positive"])
+
+
+def test_rare_categories_are_drawn_on_top_and_the_order_is_shuffled(explorer, points):
+    weak = explorer.figures["weak"]
+    lifted = np.asarray(weak.data[1].customdata)
+    cats = points["category"].to_numpy()
+    share = points["category"].value_counts(normalize=True)
+    assert len(lifted) and all(share[c] < 0.2 for c in set(cats[lifted]))
+    assert "both_right" not in set(cats[lifted]) and weak.data[1].hoverinfo == "skip"
+    rows = np.asarray(weak.data[0].customdata)
+    assert not np.array_equal(rows, np.sort(rows))  # not in table order: no class always on top
+
+
+def test_marker_size_and_opacity_shrink_with_n():
+    from widgets.figures import marker_style
+
+    styles = [marker_style(n) for n in (100, 1_000, 10_000, 200_000)]
+    sizes, alphas = [s["size"] for s in styles], [s["opacity"] for s in styles]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] > sizes[-1]
+    assert alphas == sorted(alphas, reverse=True) and alphas[-1] >= 0.35
+
+
+def test_the_table_puts_text_first_wraps_and_marks_the_sort(explorer, points):
+    explorer.select(list(range(20)))
+    html = explorer.table_html.value
+    header = html.split("<tr>")[1]
+    assert header.startswith("<th>text</th><th>category</th>")
+    assert "table-layout:fixed" in explorer.widget.children[0].value and "overflow-x:hidden" in \
+        explorer.widget.children[0].value
+    assert "s. conf ▼" in html and html.count("<tr>") == 21
+
+
+def test_escaped_texts_are_shown_as_written_not_escaped_twice(fakes):
+    pts = fakes.make_points(30)
+    pts.loc[3, "text"] = "fish &amp; chips <3"
+    ex = EmbeddingExplorer(pts, split="all")
+    ex.select([3])
+    assert "fish &amp; chips &lt;3" in ex.table_html.value and "&amp;amp;" not in ex.table_html.value
+    hover = np.asarray(ex.figures["weak"].data[0].text)[list(np.asarray(ex.figures["weak"].data[0].customdata)).index(3)]
+    assert "fish &amp; chips &lt;3" in hover and "&amp;amp;" not in hover
+
+
+def test_the_old_call_still_works(points, fakes):
+    ex = EmbeddingExplorer(points, label_names=fakes.LABEL_NAMES, max_points=50)
+    assert len(ex.figures["weak"].data[0].x) <= 50 and ex.label_names == fakes.LABEL_NAMES
+
+
+def test_close_closes_every_widget_of_the_view(points):
+    import ipywidgets as W
+
+    before = len(W.Widget.widgets)
+    ex = EmbeddingExplorer(points)
+    assert len(W.Widget.widgets) > before
+    ex.close()
+    assert len(W.Widget.widgets) == before

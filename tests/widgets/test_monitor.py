@@ -51,8 +51,8 @@ def test_kl_trajectory_is_used_when_p_star_is_known(fakes, y_eval):
     record.metrics["gain_kl"] = 0.5
     mon.on_epoch_end(record)
     assert list(mon.panel("misfit_kl")[1].y) == [0.5] and mon.panel_title("misfit_kl") == "Misfit vs gain (KL)"
-    assert mon.figure.layout.xaxis4.title.text == "misfit (misfit_kl)"
-    assert mon.figure.layout.yaxis4.title.text == "gain (gain_kl)"
+    xaxis, yaxis = mon.panel_axes("misfit_kl")
+    assert xaxis.title.text == "misfit (misfit_kl)" and yaxis.title.text == "gain (gain_kl)"
 
 
 def test_redraws_are_throttled_but_the_final_epoch_is_always_drawn(fakes, y_eval, message_log):
@@ -150,7 +150,71 @@ def test_ensemble_weights_and_losses_get_their_own_panels(fakes, y_eval):
     assert list(loss[2].x) == [2, 2]  # early stop at the lowest validation loss
     assert list(mon.panel("accuracy")[3].x) == [2, 2]  # the same marker on the accuracy curve
     assert "early stop at epoch 2" in mon.panel_title("loss")
-    # a plain run afterwards: one (empty) weights trace, panels still line up
+    # a plain run afterwards: no empty weights panel, the accuracy curves take the whole first row
     mon.on_train_begin(_info(y_eval))
-    assert len(mon.panel("teacher_weights")) == 1 and len(mon.panel("teacher_weights")[0].x) == 0
+    with pytest.raises(ValueError, match="panel must be one of"):
+        mon.panel("teacher_weights")
+    assert len(mon.figure.layout.annotations) == 5 and "Teacher weights" not in str(mon.figure.layout.annotations)
     assert [t.name for t in mon.panel("accuracy")][:3] == ["student", "weak (teacher)", "ceiling"]
+    xaxis, _ = mon.panel_axes("accuracy")
+    assert xaxis.domain[0] == 0 and xaxis.domain[1] == 1
+
+
+def _json_clean(messages):
+    """Every message serialises as strict JSON (what ipykernel does: NaN/inf are refused)."""
+    import json
+
+    for data, _ in messages:
+        json.dumps(data, allow_nan=False)
+
+
+def test_nan_metrics_never_reach_a_widget_message(fakes, y_eval, message_log):
+    mon = TrainingMonitor(min_interval=0)
+    log = message_log(mon.figure)
+    info = {**_info(y_eval), "weak_acc": float("nan"), "ceiling_acc": float("inf")}
+    records = [fakes.make_record(e, 3, y_eval) for e in (1, 2, 3)]
+    for r in records:  # undefined PGR, a diverged loss, no KL gain: all NaN / inf
+        r.metrics.update(pgr=float("nan"), misfit_sq=float("nan"), gain_sq=float("inf"))
+        r.train_loss = float("nan")
+    mon.show_history(records, info)
+    assert log.messages, "the redraw sent nothing"
+    _json_clean(log.messages)
+    # every trace still has its real name (the issue: a dropped message left "trace 0 ... trace 14")
+    assert [t.name for t in mon.panel("accuracy")][:3] == ["student", "weak (teacher)", "ceiling"]
+    assert list(mon.panel("loss")[0].y) == [None, None, None]
+
+
+def test_the_title_and_the_header_show_the_same_pgr_and_say_final_at_the_end(fakes):
+    exp = fakes.FakeExperiment(n_epochs=4)
+    mon = TrainingMonitor(min_interval=0)
+    seen = []
+
+    class Spy:
+        def on_epoch_end(self, record):
+            seen.append((mon.panel_title("accuracy"), mon.pgr_html.value))
+
+    result = exp.run(callbacks=[mon, Spy()], projection=None)
+    for title, header in seen:
+        assert "so far" in title and "so far" in header
+        assert title.split("· ", 1)[1] in header  # one label, shown twice
+    result.metrics["pgr"] = 0.26  # e.g. early stopping returned another epoch than the last
+    mon.on_train_end(result)
+    assert "PGR 0.26" in mon.panel_title("accuracy") and "PGR 0.26" in mon.pgr_html.value
+    assert "final" in mon.panel_title("accuracy") and "final" in mon.pgr_html.value
+    assert "so far" not in mon.pgr_html.value + mon.panel_title("accuracy")
+
+
+def test_each_panel_has_its_own_legend_above_its_plot(fakes, y_eval):
+    mon = TrainingMonitor(min_interval=0)
+    mon.on_train_begin({**_info(y_eval), "teacher_weights": [{"a": 0.5, "b": 0.5}]})
+    mon.on_epoch_end(fakes.make_record(1, 1, y_eval))
+    legends = {}
+    for name in mon._slices:
+        names = {t.legend or "legend" for t in mon.panel(name)}
+        assert len(names) == 1, name
+        legends[name] = names.pop()
+    assert len(set(legends.values())) == len(legends) == 6  # one legend per panel, none shared
+    for name, legend in legends.items():
+        xaxis, yaxis = mon.panel_axes(name)
+        box = mon.figure.layout[legend]
+        assert box.orientation == "h" and box.x == xaxis.domain[0] and box.y > yaxis.domain[1]

@@ -92,7 +92,9 @@ def test_cancel_during_embedding_reports_the_cache_is_kept():
     def on_run(experiment, picker):
         started.set()
         picker.stop_event.wait(10)
-        raise RuntimeError("embedding cancelled")  # what a cancelled loop raises
+        from workbench.cache import EmbeddingCancelled
+
+        raise EmbeddingCancelled("embedding cancelled after 2 finished chunk(s)")  # what a cancelled loop raises
 
     picker = ModelPairPicker(on_run=on_run)
     picker.set_experiment(SimpleNamespace())
@@ -162,3 +164,69 @@ def test_estimate_of_a_resumed_stage_uses_the_rate_since_it_resumed(monkeypatch)
     assert "left" not in picker.progress_label.value
     picker.progress(0.6, "embedding (strong)")  # 10 % in 10 s -> 40 s for the remaining 40 %
     assert picker.progress_label.value.endswith("about 40 s left")
+
+
+def test_a_real_error_after_stop_is_shown_as_an_error_not_as_cancelled():
+    """Issue 16: once Stop had been pressed, any exception read as "cancelled"."""
+    started = threading.Event()
+
+    def on_run(experiment, picker):
+        started.set()
+        picker.stop_event.wait(10)
+        raise ValueError("the UMAP cache is corrupt: delete it")  # a real failure after Stop
+
+    picker = ModelPairPicker(on_run=on_run)
+    picker.set_experiment(SimpleNamespace())
+    picker.run()
+    assert started.wait(10)
+    picker.cancel()
+    picker.thread_.join(10)
+    assert isinstance(picker.error_, ValueError)
+    assert "<b>ValueError</b>: the UMAP cache is corrupt" in picker.error_area.value
+    assert "cancelled" not in picker.progress_label.value and picker.progress_label.value == "failed"
+
+
+def test_an_error_clears_the_previous_runs_done_status(fakes):
+    exp = fakes.FakeExperiment(n_epochs=2)
+    picker = ModelPairPicker(threaded=False)
+    picker.set_experiment(exp)
+    picker.run_button.click()
+    assert picker.progress_label.value.startswith("done: 100%")
+    exp.fail = RuntimeError("out of memory")
+    exp.X_weak_ = None
+    picker.on_run = lambda e, p: e.embed()
+    picker.run_button.click()
+    assert "done" not in picker.progress_label.value and picker.progress_bar.value == 0
+    assert picker.progress_bar.bar_style == "danger" and "out of memory" in picker.error_area.value
+    picker.on_run = lambda e, p: "ok"
+    picker.run_button.click()
+    assert picker.error_area.value == "" and picker.progress_bar.bar_style == ""
+
+
+def test_the_dataset_box_offers_only_what_runs_offline():
+    from workbench.data.hub import HUB_DATASETS
+
+    picker = ModelPairPicker()
+    offered = list(picker.controls["dataset"].options)
+    assert {"tweets", "bbc-news", "drug-reviews", "synthetic"} <= set(offered)
+    assert not {"dataframe", "csv", "parquet"} & set(offered) and not set(HUB_DATASETS) & set(offered)
+    assert offered.index("synthetic") > offered.index("tweets")  # texts first, feature data last
+
+
+def test_feature_datasets_run_on_their_own_features_never_on_placeholder_texts():
+    picker = ModelPairPicker(dataset="synthetic", n_gold=20)
+    assert picker.controls["weak"].disabled and picker.controls["strong"].disabled
+    assert "brings its own weak and strong features" in picker.features_note.value
+    exp = picker.build_experiment()
+    ds = exp.dataset
+    assert type(exp.pair.weak).__name__ == type(exp.pair.strong).__name__ == "PrecomputedEncoder"
+    assert (exp.pair.weak.encode(list(ds.texts)) == ds.features["weak"]).all()
+    picker.controls["dataset"].value = "tweets"
+    assert not picker.controls["weak"].disabled and picker.features_note.value == ""
+
+
+def test_model_ids_fit_their_boxes():
+    picker = ModelPairPicker()
+    longest = max(len(m) for m in picker.controls["weak"].options)
+    width = int(picker.controls["weak"].layout.width.rstrip("px"))
+    assert width - 70 >= 7 * longest  # ~7 px per character at the default font, after the label
