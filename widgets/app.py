@@ -50,7 +50,8 @@ def _info_from_result(result) -> dict:
     test = result.points[result.points["split"] == "test"]
     return {"label_names": tuple(result.label_names), "y_eval": test["gold"].to_numpy(),
             "teacher_eval": test["teacher_label"].to_numpy(),
-            "weak_acc": result.metrics.get("weak_acc"), "ceiling_acc": result.metrics.get("ceiling_acc"),
+            "weak_acc": result.metrics.get("weak_acc"), "weak_acc_all": result.metrics.get("weak_acc_all"),
+            "ceiling_acc": result.metrics.get("ceiling_acc"),
             "teacher_weights": [{k[len("teacher_weight_"):]: v for k, v in r.metrics.items()
                                  if k.startswith("teacher_weight_")}
                                 for r in result.history.get("teacher_weights", [])]}

@@ -358,7 +358,10 @@ def accuracy_curves(history, *, weak_acc=None, ceiling_acc=None, pgr=None, pgr_l
     records = _records(history)
     epochs = [int(r.epoch) for r in records]
     student = _series(records, "student_acc")
-    weak = _last_finite(_series(records, "weak_acc"), weak_acc)
+    # the weak line is PGR's baseline: the whole test set with abstentions at chance (weak_acc_all),
+    # which equals the teacher's accuracy when it covers every point
+    weak_key = "weak_acc_all" if any("weak_acc_all" in r.metrics for r in records) else "weak_acc"
+    weak = _last_finite(_series(records, weak_key), weak_acc)
     ceiling = _last_finite(_series(records, "ceiling_acc"), ceiling_acc)
     span = [min(epochs), max(epochs)] if epochs else []
     fig = go.Figure([

@@ -301,7 +301,8 @@ class TrainingMonitor:
                    else np.full(len(y), -1))  # -1 = no teacher label: an empty "vs teacher" curve
         has_kl = any(math.isfinite(r.metrics.get("gain_kl", math.nan)) for r in records)
         _, label = self.pgr()
-        accuracy = F.accuracy_curves(records, weak_acc=info.get("weak_acc"), ceiling_acc=info.get("ceiling_acc"),
+        accuracy = F.accuracy_curves(records, weak_acc=info.get("weak_acc_all", info.get("weak_acc")),
+                                     ceiling_acc=info.get("ceiling_acc"),
                                      pgr_label=label)
         accuracy.add_trace(TF.early_stop_marker(records, y_range=TF.finite_range(accuracy)))
         panels = {
@@ -332,8 +333,10 @@ class TrainingMonitor:
             _, label = self.pgr()
             acc = lambda key: _fmt(m.get(key, self.info.get(key)))  # noqa: E731
             self.pgr_html.value = (f"<b>{html.escape(label)}</b> · epoch {last.epoch} / {last.n_epochs} · "
-                                   f"student {acc('student_acc')} · weak {acc('weak_acc')} · "
-                                   f"ceiling {acc('ceiling_acc')}")
+                                   f"student {acc('student_acc')} · weak {acc('weak_acc_all')} · "
+                                   f"ceiling {acc('ceiling_acc')}"
+                                   + (f" · teacher {acc('weak_acc')} on the points it covers"
+                                      if m.get("weak_acc") != m.get("weak_acc_all") else ""))
             if self.result_ is None and not self.stop_event.is_set():
                 self.status_html.value = f"training the student: {last.epoch} / {last.n_epochs} epochs"
 

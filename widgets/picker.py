@@ -166,7 +166,11 @@ class ModelPairPicker:
                                  description="strong", placeholder="hub id or local folder", **wide),
             "teacher": W.Dropdown(options=["probe", "rules"], value=DEFAULTS["teacher"], description="teacher"),
             "n_gold": W.IntText(value=DEFAULTS["n_gold"], description="n_gold"),
-            "abstain": W.Checkbox(value=False, description="teacher may abstain"),
+            "abstain_share": W.FloatSlider(value=DEFAULTS["abstain_share"], min=0.0, max=0.9, step=0.05,
+                                           description="abstain share", readout_format=".0%",
+                                           tooltip="the teacher abstains on this share of the points it is least "
+                                                   "sure about (0 = it labels every point)"),
+            "abstain": W.Checkbox(value=False, description="also abstain below confidence"),
             "abstain_below": W.FloatSlider(value=0.7, min=0.5, max=0.99, step=0.01, description="below conf"),
             "rules": W.Textarea(value="", description="rules", placeholder="love => positive\nawful => negative"),
             "epochs": W.IntText(value=30, description="epochs"),
@@ -187,7 +191,8 @@ class ModelPairPicker:
         self.features_note = W.HTML("")
         self.form = W.HBox([W.VBox([c["dataset"], c["weak"], c["strong"], self.features_note, c["classes"],
                                     c["max_per_class"]]),
-                            W.VBox([c["teacher"], c["n_gold"], c["abstain"], c["abstain_below"], c["rules"],
+                            W.VBox([c["teacher"], c["n_gold"], c["abstain_share"], c["abstain"], c["abstain_below"],
+                                    c["rules"],
                                     c["epochs"], c["device"], c["seed"]])], layout=W.Layout(flex_flow="row wrap"))
         self.widget = W.VBox([
             self.note,
@@ -198,6 +203,9 @@ class ModelPairPicker:
         ])
 
     def _set_value(self, name, value):
+        if name == "abstain_share":
+            self.controls["abstain_share"].value = float(value or 0.0)
+            return
         if name == "abstain_below":
             self.controls["abstain"].value = value is not None
             if value is not None:
@@ -236,6 +244,7 @@ class ModelPairPicker:
             if out[name] < low:
                 raise ValueError(f"{name} must be >= {low}; got {out[name]}.")
         out["abstain_below"] = float(c["abstain_below"].value) if c["abstain"].value else None
+        out["abstain_share"] = float(c["abstain_share"].value) or None
         out["classes"] = tuple(s.strip() for s in str(out["classes"]).split(",") if s.strip())
         return out
 
@@ -256,7 +265,8 @@ class ModelPairPicker:
         else:
             pair = EncoderPair(weak=cfg["weak"], strong=cfg["strong"], device=cfg["device"])
         return Experiment(dataset, pair, teacher=cfg["teacher"], n_gold=cfg["n_gold"], seed=cfg["seed"],
-                          abstain_below=cfg["abstain_below"], teacher_options=teacher_options,
+                          abstain_below=cfg["abstain_below"], abstain_share=cfg["abstain_share"],
+                          teacher_options=teacher_options,
                           student={"epochs": cfg["epochs"]})
 
     def set_experiment(self, experiment) -> None:

@@ -52,7 +52,7 @@ def report_figures(result) -> dict:
     figs["categories"] = F.category_bar(pts)
     student = result.history.get("student", [])
     if student:
-        figs["accuracy"] = F.accuracy_curves(result.history, weak_acc=result.metrics.get("weak_acc"),
+        figs["accuracy"] = F.accuracy_curves(result.history, weak_acc=result.metrics.get("weak_acc_all"),
                                              ceiling_acc=result.metrics.get("ceiling_acc"))
         kind = "kl" if _finite(result.metrics.get("gain_kl")) else "xent"
         figs["misfit vs gain (squared)"] = F.misfit_gain(result.history, kind="sq")

@@ -230,3 +230,14 @@ def test_model_ids_fit_their_boxes():
     longest = max(len(m) for m in picker.controls["weak"].options)
     width = int(picker.controls["weak"].layout.width.rstrip("px"))
     assert width - 70 >= 7 * longest  # ~7 px per character at the default font, after the label
+
+
+def test_the_default_teacher_abstains_on_its_least_confident_share():
+    """The Setup tab starts from the offline default run (workbench.defaults), abstention included."""
+    from workbench import defaults
+
+    picker = ModelPairPicker()
+    assert picker.config()["abstain_share"] == defaults.ABSTAIN_SHARE
+    picker.controls["abstain_share"].value = 0.0
+    assert picker.config()["abstain_share"] is None  # full coverage is one step away
+    assert ModelPairPicker(abstain_share=0.5).config()["abstain_share"] == 0.5
