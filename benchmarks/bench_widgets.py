@@ -62,7 +62,6 @@ class Wire:
 
     def __init__(self):
         import ipywidgets
-
         from plotly.basewidget import BaseFigureWidget
 
         self.bytes = self.figure_bytes = 0

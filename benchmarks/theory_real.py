@@ -42,9 +42,9 @@ def embed_all(ds, cache):
 
 def run_dataset(key, *, seed=0, n_gold=200):
     from workbench import EmbeddingCache, load_dataset, make_splits
-    from workbench.theory import expansion_table, misfit_gain_sweep, pair_matrix, representation_vs_pgr
     from workbench.protocol import fit_probe, make_student
     from workbench.teachers import least_confident
+    from workbench.theory import expansion_table, misfit_gain_sweep, pair_matrix, representation_vs_pgr
 
     spec = dict(DATASETS[key])
     ds = load_dataset(spec.pop("name"), seed=seed, **spec)

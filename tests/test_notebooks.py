@@ -14,6 +14,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+
 def problems(nb) -> list:
     """What an executed notebook shows that a class should never see: errors and stderr.
 

@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 
 from workbench.data import TextDataset
-from workbench.teachers import (LANG_IMDB_RULES, FixedTeacher, ProbeTeacher, RuleTeacher, Teacher,
-                                TeacherOutput, make_teacher)
+from workbench.teachers import (
+    LANG_IMDB_RULES,
+    FixedTeacher,
+    ProbeTeacher,
+    RuleTeacher,
+    Teacher,
+    TeacherOutput,
+    make_teacher,
+)
 
 pytestmark = pytest.mark.usefixtures("single_thread_torch")
 

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from workbench.train import EpochRecord, HeadTrainer, logconf_loss, logconf_weight, xent_loss
-from workbench.train import _hardened
+from workbench.train import EpochRecord, HeadTrainer, _hardened, logconf_loss, logconf_weight, xent_loss
 
 pytestmark = pytest.mark.usefixtures("single_thread_torch")
 

@@ -16,10 +16,10 @@ import weakref
 
 import ipywidgets as W
 
+from ._lifecycle import close_tree
 from .explorer import EmbeddingExplorer
 from .monitor import TrainingMonitor
 from .picker import ModelPairPicker, error_html
-from ._lifecycle import close_tree
 from .selection import Selection
 
 __all__ = ["Workbench"]

@@ -286,7 +286,8 @@ def main(argv=None) -> int:
             from workbench.encoders.offline import list_offline_models
 
             print(json.dumps(list_offline_models(), indent=2, default=str))
-    except (ValueError, TypeError, PermissionError) as exc:  # user errors (a refused Ray cluster too): one readable line, no traceback
+    # user errors (a refused Ray cluster too): one readable line, no traceback
+    except (ValueError, TypeError, PermissionError) as exc:
         print(f"w2s: error: {exc}", file=sys.stderr)
         return 2
     except ImportError as exc:

@@ -33,7 +33,7 @@ __all__ = [
     "COLOR_MODES", "CATEGORY_COLORS", "color_groups", "hover_text", "sample_rows", "resolve_label_names",
     "scatter_coords", "scatter_title", "discrete_colorscale", "legend_entry",
     "scatter_embedding", "accuracy_curves", "misfit_gain", "reliability_diagram",
-    "pgr_gauge", "pgr_text", "category_bar", "SOURCE_COLUMNS", "color_modes", "teacher_weights", "loss_curves",
+    "pgr_gauge", "pgr_text", "category_bar", "SOURCE_COLUMNS", "color_modes",
     "coord_columns", "has_coords", "finite_or_none", "marker_style", "SPLITS",
 ]
 

@@ -31,8 +31,8 @@ from plotly.subplots import make_subplots
 from . import figures as F
 from . import training_figures as TF
 from ._lifecycle import close_tree
-from .resize import FitWidth, responsive
 from .picker import error_html
+from .resize import FitWidth, responsive
 
 __all__ = ["TrainingMonitor", "PANELS", "panel_grid", "compose", "sync_figure", "pgr_status"]
 
@@ -72,7 +72,7 @@ def compose(figs: dict) -> go.Figure:
     cells = panel_grid(figs)
     rows = max(r for _, r, _, _ in cells)
     specs = [[None, None] for _ in range(rows)]
-    for name, row, col, span in cells:
+    for _, row, col, span in cells:
         specs[row - 1][col - 1] = {"colspan": span} if span > 1 else {}
     titles = [figs[name].layout.title.text or "" for name, *_ in cells]
     paper_px = rows * _ROW_PX + (rows - 1) * _GAP_PX

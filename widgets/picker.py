@@ -44,7 +44,8 @@ def parse_rules(text: str, label_names) -> list:
         pattern, arrow, label = line.rpartition("=>")
         pattern, label = pattern.strip(), label.strip()
         if not arrow or not pattern:
-            raise ValueError(f"rule line {number} ({line!r}) must look like 'pattern => label', e.g. 'love => positive'.")
+            raise ValueError(f"rule line {number} ({line!r}) must look like 'pattern => label', "
+                             "e.g. 'love => positive'.")
         if label_names is not None and label not in label_names:
             raise ValueError(f"rule line {number}: label {label!r} is not one of {list(label_names)}.")
         rules.append((pattern, label))

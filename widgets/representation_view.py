@@ -180,7 +180,8 @@ class RepresentationView:
         """Show the selected epoch and colouring (traces replaced in one batch)."""
         fig = self._build()
         with self.figure.batch_update():
-            if len(self.figure.data) != len(fig.data) or [t.name for t in self.figure.data] != [t.name for t in fig.data]:
+            names = [t.name for t in fig.data]
+            if len(self.figure.data) != len(fig.data) or [t.name for t in self.figure.data] != names:
                 self.figure.data = ()
                 self.figure.add_traces(list(fig.data))
             else:

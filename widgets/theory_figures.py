@@ -28,10 +28,12 @@ def pair_matrix_heatmap(table: pd.DataFrame, *, value: str = "pgr") -> go.Figure
     if {"pgr_ci_low", "pgr_ci_high"} <= set(table.columns):
         lo = table.pivot(index="weak", columns="strong", values="pgr_ci_low").reindex_like(grid)
         hi = table.pivot(index="weak", columns="strong", values="pgr_ci_high").reindex_like(grid)
-        hover = np.vectorize(lambda a, b: f"95% CI {a:.2f} to {b:.2f}" if np.isfinite(a) else "")(lo.to_numpy(), hi.to_numpy())
+        ci = np.vectorize(lambda a, b: f"95% CI {a:.2f} to {b:.2f}" if np.isfinite(a) else "")
+        hover = ci(lo.to_numpy(), hi.to_numpy())
     fig = go.Figure(go.Heatmap(z=grid.to_numpy(), x=list(grid.columns), y=list(grid.index), colorscale="RdBu",
                                zmid=0, text=np.round(grid.to_numpy(), 2), texttemplate="%{text}", customdata=hover,
-                               hovertemplate="weak %{y} → strong %{x}<br>" + value + " %{z:.3f}<br>%{customdata}<extra></extra>"))
+                               hovertemplate="weak %{y} → strong %{x}<br>" + value
+                               + " %{z:.3f}<br>%{customdata}<extra></extra>"))
     fig.update_layout(title=f"{value.upper() if value == 'pgr' else value} by model pair (rows: weak teacher)",
                       xaxis_title="strong student", yaxis_title="weak teacher", **_LAYOUT)
     return fig

@@ -23,16 +23,16 @@ import time
 import numpy as np
 
 from . import metrics as M
+from ._run_metrics import EvalContext, epoch_metrics, final_metrics, points_table, weak_accuracy
 from ._validation import check_fraction, check_int, check_matrix
 from .cache import EmbeddingCache
 from .data import TextDataset, make_splits
 from .encoders import EncoderPair
 from .encoders.base import PrecomputedEncoder
-from .results import POINT_COLUMNS, Result
 from .protocol import burns_protocol, make_student
+from .results import Result
 from .teachers import TEACHER_KINDS, Teacher, make_teacher
 from .train import EpochRecord, TrainingStart
-from ._run_metrics import EvalContext, epoch_metrics, final_metrics, points_table, weak_accuracy
 
 __all__ = ["Experiment"]
 
@@ -79,7 +79,8 @@ class Experiment:
                  test_size: float = 0.25, val_size: float = 0.0, abstain_below=None, abstain_share=None,
                  teacher_options=None, student=None, cache=None):
         if not isinstance(dataset, TextDataset):
-            raise TypeError(f"dataset must be a TextDataset (from workbench.load_dataset); got {type(dataset).__name__}.")
+            raise TypeError("dataset must be a TextDataset (from workbench.load_dataset); "
+                            f"got {type(dataset).__name__}.")
         if not isinstance(pair, EncoderPair):
             raise TypeError(f"pair must be an EncoderPair; got {type(pair).__name__}. "
                             "Build one with EncoderPair(weak=..., strong=...).")
@@ -177,8 +178,8 @@ class Experiment:
         address : str, optional
             Ray cluster to join when Ray is not initialised yet.
         """
-        from .projection import project
         from .embedding import check_engine
+        from .projection import project
 
         self._require_embeddings()
         scaled = sample_size is not None or check_engine(engine) == "ray"
@@ -421,8 +422,9 @@ def _check_abstain(value, name, *, high_open=False):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number in [0, 1] or None; got {value!r}.")
     if not (0.0 <= value < 1.0 if high_open else 0.0 <= value <= 1.0):
+        meaning = "abstain on the 30% least confident examples" if high_open else "abstain below 30% confidence"
         raise ValueError(f"{name} must be in [0, {'1)' if high_open else '1]'}; got {value!r} "
-                         f"({name}=0.3 means {'abstain on the 30% least confident examples' if high_open else 'abstain below 30% confidence'}).")
+                         f"({name}=0.3 means: {meaning}).")
     return float(value)
 
 

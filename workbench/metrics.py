@@ -259,7 +259,9 @@ def lang_set_accuracies(gold, teacher, covered, student, *, n_classes: int, labe
     for i in range(n_classes):
         s_i, t_i = covered & (gold == i), ~covered & (gold == i)
         good, bad = s_i & (teacher == i), s_i & (teacher != i)
-        acc = lambda m: float(np.mean(student[m] == i)) if m.any() else float("nan")  # noqa: E731
+        def acc(m, i=i):
+            return float(np.mean(student[m] == i)) if m.any() else float("nan")
+
         rows.append({
             "class": label_names[i] if label_names is not None else i, "n_S": int(s_i.sum()), "n_T": int(t_i.sum()),
             "alpha": alpha[i], "student_err_S": 1 - acc(s_i) if s_i.any() else float("nan"),

@@ -79,7 +79,8 @@ class Result:
         coverage = m.get("teacher_coverage", nan)
         weak = f"weak {_fmt(m['weak_acc'], 3)}"
         if np.isfinite(coverage) and coverage < 1:
-            weak += f" on the {coverage:.0%} it covers (baseline {_fmt(m.get('weak_acc_all', nan), 3)}, abstain = chance)"
+            baseline = _fmt(m.get("weak_acc_all", nan), 3)
+            weak += f" on the {coverage:.0%} it covers (baseline {baseline}, abstain = chance)"
         return (
             f"{weak} | student {_fmt(m['student_acc'], 3)} | ceiling {_fmt(m['ceiling_acc'], 3)} | "
             f"PGR {_fmt(m['pgr'])} (95% CI {_fmt(m['pgr_ci_low'])} to {_fmt(m['pgr_ci_high'])}) | "

@@ -180,7 +180,7 @@ def test_workbench_runs_renders_recolours_and_selects_in_jupyterlab(tmp_path):
                           timeout=10, what="the drawn box")[0]
             # plotly counts by pixels and the kernel by data coordinates: a point on the edge may differ
             try:
-                shown = _wait(page, lambda: (n := int(label.inner_text().split(":")[1])) > 0
+                shown = _wait(page, lambda drawn=drawn: (n := int(label.inner_text().split(":")[1])) > 0
                               and abs(n - drawn) <= 1 and [n], timeout=30,
                               what=f"the kernel's count to match the {drawn} points in the box")[0]
             except AssertionError as exc:

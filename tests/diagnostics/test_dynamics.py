@@ -8,7 +8,11 @@ import numpy as np
 import pytest
 
 from workbench.diagnostics import (
-    EpochProbaStore, cartography_region, cartography_thresholds, stack_epoch_proba, training_dynamics,
+    EpochProbaStore,
+    cartography_region,
+    cartography_thresholds,
+    stack_epoch_proba,
+    training_dynamics,
 )
 from workbench.train import EpochRecord
 

@@ -8,7 +8,10 @@ import numpy as np
 import pytest
 
 from workbench.diagnostics import (
-    METHODS, error_detection_by_split, error_detection_metrics, teacher_error_score,
+    METHODS,
+    error_detection_by_split,
+    error_detection_metrics,
+    teacher_error_score,
 )
 
 P = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])

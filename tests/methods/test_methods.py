@@ -7,8 +7,16 @@ import pytest
 from scipy import sparse
 
 from workbench import EncoderPair, Experiment, load_dataset
-from workbench.methods import (NONLINEAR_STUDENT, EnsemW2STeacher, FilteredTeacher, RavenTeacher, SelectiveTeacher,
-                               oracle_best_epoch, make_linear_nonlinear, smooth_labels)
+from workbench.methods import (
+    NONLINEAR_STUDENT,
+    EnsemW2STeacher,
+    FilteredTeacher,
+    RavenTeacher,
+    SelectiveTeacher,
+    make_linear_nonlinear,
+    oracle_best_epoch,
+    smooth_labels,
+)
 
 
 @pytest.fixture(scope="module")

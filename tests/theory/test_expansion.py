@@ -7,10 +7,24 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from workbench.theory import (disagreement_rate, expansion, expansion_table, knn_graph, measure_table,
-                              neighbourhood, retrain_predictions, robust_mistake_sets, robust_neighbourhood_size,
-                              robustness, theorem41_bound, theorem41_conditions, theorem42_bound, theoremB1_bound,
-                              theoremB2_bound, theoremB3_bound)
+from workbench.theory import (
+    disagreement_rate,
+    expansion,
+    expansion_table,
+    knn_graph,
+    measure_table,
+    neighbourhood,
+    retrain_predictions,
+    robust_mistake_sets,
+    robust_neighbourhood_size,
+    robustness,
+    theorem41_bound,
+    theorem41_conditions,
+    theorem42_bound,
+    theoremB1_bound,
+    theoremB2_bound,
+    theoremB3_bound,
+)
 
 
 def _graph(n, edges):

@@ -8,9 +8,18 @@ import numpy as np
 import pytest
 
 from workbench import load_dataset, make_splits
-from workbench.theory import (calibration_over_epochs, fit_line, label_gap, misfit_gain_sweep, pair_matrix,
-                              representation_score, representation_vs_pgr, synthetic_kl_check,
-                              synthetic_regression_check, teacher_vs_student_calibration)
+from workbench.theory import (
+    calibration_over_epochs,
+    fit_line,
+    label_gap,
+    misfit_gain_sweep,
+    pair_matrix,
+    representation_score,
+    representation_vs_pgr,
+    synthetic_kl_check,
+    synthetic_regression_check,
+    teacher_vs_student_calibration,
+)
 from workbench.theory.representation import projector_matrix
 from workbench.train import EpochRecord
 

@@ -257,7 +257,7 @@ def test_a_lasso_selects_the_points_inside_its_path(explorer, points):
 
 
 def test_the_points_event_and_the_layout_agree_and_removing_the_box_clears(explorer, points):
-    x, y = points["umap_weak_x"].to_numpy(), points["umap_weak_y"].to_numpy()
+    x = points["umap_weak_x"].to_numpy()
     shape = {"type": "rect", "x0": -1e9, "x1": np.median(x), "y0": -1e9, "y1": 1e9}
     inds = np.flatnonzero(np.asarray(explorer.figures["weak"].data[0].x) <= np.median(x))
     emit(explorer.figures["weak"], "plotly_selected", inds, selector=box(-1e9, np.median(x), -1e9, 1e9))
@@ -285,7 +285,7 @@ def test_a_selection_from_elsewhere_leaves_the_old_box_alone(explorer, points, m
 def test_dragging_or_resizing_a_drawn_box_updates_the_selection(explorer, points):
     # plotly.js sends edits of a drawn box as paths ("selections[0].x1"), which plotly.py
     # alone rejects with "Invalid property path"
-    x, y = points["umap_weak_x"].to_numpy(), points["umap_weak_y"].to_numpy()
+    x = points["umap_weak_x"].to_numpy()
     med = float(np.median(x))
     relayout(explorer.figures["weak"], [{"type": "rect", "x0": -1e9, "x1": med, "y0": -1e9, "y1": 1e9}])
     assert explorer.selection.get().tolist() == np.flatnonzero(x <= med).tolist()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from widgets.training_figures import early_stop_epoch, early_stop_marker, loss_curves, teacher_weights

@@ -21,13 +21,20 @@ and strong spaces), ``review`` (a review queue's state and the budget curve), ``
 
 from .crossfit import CrossFit, crossfit, crossfit_proba, fold_assignment, out_of_sample_proba
 from .dynamics import (
-    EpochProbaStore, cartography_region, cartography_thresholds, stack_epoch_proba, training_dynamics,
+    EpochProbaStore,
+    cartography_region,
+    cartography_thresholds,
+    stack_epoch_proba,
+    training_dynamics,
 )
 from .neighbourhood import change_by_category, change_groups, knn_indices, knn_jaccard, most_changed
 from .pipeline import DIAGNOSTIC_COLUMNS, Diagnostics, teacher_diagnostics
 from .review import ReviewQueue, apply_reviews, budget_curve
 from .teacher_error import (
-    METHODS, error_detection_by_split, error_detection_metrics, teacher_error_score,
+    METHODS,
+    error_detection_by_split,
+    error_detection_metrics,
+    teacher_error_score,
 )
 
 __all__ = [

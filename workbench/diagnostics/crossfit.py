@@ -187,7 +187,8 @@ def out_of_sample_proba(X, teacher_proba, covered, train_index, student_proba, *
 def _check_folds(folds, n, n_folds):
     folds = np.asarray(folds)
     if folds.shape != (n,) or folds.dtype.kind not in "iu":
-        raise ValueError(f"folds must be an integer array of shape ({n},); got dtype {folds.dtype}, shape {folds.shape}.")
+        raise ValueError(f"folds must be an integer array of shape ({n},); "
+                         f"got dtype {folds.dtype}, shape {folds.shape}.")
     missing = sorted(set(range(n_folds)) - set(np.unique(folds).tolist()))
     if missing or folds.min() < 0 or folds.max() >= n_folds:
         raise ValueError(f"folds must use every value 0..{n_folds - 1} and nothing else; missing {missing}, "

@@ -7,7 +7,6 @@ import time
 import pandas as pd
 
 from .. import metrics as M
-
 from ..experiment import Experiment
 from .ensembles import EnsemW2STeacher, RavenTeacher
 from .selective import FilteredTeacher, SelectiveTeacher

@@ -22,8 +22,8 @@ import numpy as np
 
 from .._validation import check_matrix
 from ..metrics import one_hot
-from ..teachers import Teacher, TeacherOutput
 from ..protocol import fit_probe
+from ..teachers import Teacher, TeacherOutput
 from ..train import HeadTrainer, xent_loss
 
 __all__ = ["RavenTeacher", "EnsemW2STeacher"]

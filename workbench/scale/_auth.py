@@ -64,8 +64,9 @@ def enable_token_auth(*, for_new_cluster: bool) -> str:
     for_new_cluster : bool
         True when this process is about to start a cluster: without a configured token
         (``RAY_AUTH_TOKEN`` / ``RAY_AUTH_TOKEN_PATH``) a random session token is set in
-        ``RAY_AUTH_TOKEN`` (``~/.ray/auth_token`` is not used for a cluster we start). False when joining: the token must come from your
-        configuration (those variables or ``~/.ray/auth_token``); a session token left
+        ``RAY_AUTH_TOKEN`` (``~/.ray/auth_token`` is not used for a cluster we start). False when
+        joining: the token must come from your configuration (those variables or
+        ``~/.ray/auth_token``); a session token left
         from a cluster this process started earlier is removed first.
 
     Returns

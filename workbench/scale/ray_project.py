@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_int, check_matrix
-from ..projection import Projector, projection_key
 from ..embedding import check_engine
+from ..projection import Projector, projection_key
 from ._ray import connect
 
 __all__ = ["project_at_scale", "sample_index"]

@@ -75,7 +75,8 @@ def _run(student, texts, Y, val, X_eval, callbacks, on_record, stop_event) -> No
         if student.checkpoint_dir is not None and not interrupted:
             if rt.is_main:
                 ckpt.save_checkpoint(student.checkpoint_dir, epoch=epoch, net=student.net_, optimizer=opt,
-                                     scheduler=sched, state=_state(student, texts, Y, rep), keep=student.keep_checkpoints)
+                                     scheduler=sched, state=_state(student, texts, Y, rep),
+                                     keep=student.keep_checkpoints)
             rt.wait()
         if stop:
             student.stopped_early_ = epoch < student.epochs

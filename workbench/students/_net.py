@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["StudentNet", "build_net", "enable_checkpointing", "is_checkpointing", "default_target_modules", "require_peft", "LORA_TARGETS"]
+__all__ = ["StudentNet", "build_net", "enable_checkpointing", "is_checkpointing", "default_target_modules",
+           "require_peft", "LORA_TARGETS"]
 
 #: LoRA target modules per ``config.model_type`` (the attention projections); other types
 #: fall back to peft's ``"all-linear"``.

@@ -17,8 +17,18 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_int, check_matrix
-from .expansion import (expansion, knn_graph, robust_mistake_sets, robustness, theorem41_bound,
-                        theorem41_conditions, theorem42_bound, theoremB1_bound, theoremB2_bound, theoremB3_bound)
+from .expansion import (
+    expansion,
+    knn_graph,
+    robust_mistake_sets,
+    robustness,
+    theorem41_bound,
+    theorem41_conditions,
+    theorem42_bound,
+    theoremB1_bound,
+    theoremB2_bound,
+    theoremB3_bound,
+)
 
 __all__ = ["retrain_predictions", "class_sets", "run_measures", "summarise_runs", "measure_table",
            "expansion_table"]
