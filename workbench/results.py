@@ -216,4 +216,8 @@ def _nan_to_none(obj):
 
 
 def _fmt(x, digits: int = 2) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:.{digits}f}"
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if isinstance(x, float) and math.isinf(x):
+        return "+inf" if x > 0 else "-inf"  # an unbounded end of a bootstrap interval
+    return f"{x:.{digits}f}"
