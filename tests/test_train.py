@@ -306,3 +306,16 @@ def test_bad_fit_inputs(separable):
 def test_bad_options(opts, exc):
     with pytest.raises(exc):
         HeadTrainer(**opts)
+
+
+def test_training_start_reads_like_the_earlier_info_dict():
+    from workbench.train import TrainingStart
+
+    start = TrainingStart(label_names=("a", "b"), n_epochs=3, y_eval=np.array([0, 1]), teacher_eval=np.array([0, -1]),
+                          covered_eval=np.array([True, False]), weak_proba_eval=np.eye(2), ceiling_proba_eval=np.eye(2),
+                          weak_acc=1.0, weak_acc_all=0.75, ceiling_acc=1.0)
+    as_dict = dict(start)
+    assert as_dict["n_epochs"] == 3 and as_dict["weak_acc_all"] == 0.75 and as_dict["teacher_weights"] == []
+    assert start["label_names"] == ("a", "b") and start.get("missing", 7) == 7
+    with pytest.raises(KeyError):
+        start["missing"]

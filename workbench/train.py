@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import torch
@@ -110,10 +110,16 @@ class TrainingStart:
     teacher_weights: list = field(default_factory=list)
 
     def __getitem__(self, name):
+        if not isinstance(name, str) or name not in self.keys():
+            raise KeyError(name)
         return getattr(self, name)
 
     def get(self, name, default=None):
-        return getattr(self, name, default)
+        return getattr(self, name, default) if isinstance(name, str) else default
+
+    def keys(self):
+        """Field names (so ``dict(start)`` works like the earlier info dict)."""
+        return [f.name for f in fields(self)]
 
 
 def logconf_weight(step_frac: float, *, aux_weight: float = 0.5, warmup_frac: float = 0.1,
