@@ -37,7 +37,8 @@ import torch.nn.functional as F
 
 from ._validation import check_choice, check_int, check_matrix, check_proba
 
-__all__ = ["EpochRecord", "TrainingStart", "HeadTrainer", "xent_loss", "logconf_loss", "logconf_weight", "LOSSES"]
+__all__ = ["EpochRecord", "TrainingStart", "HeadTrainer", "notify", "xent_loss", "logconf_loss", "logconf_weight",
+           "LOSSES"]
 
 
 @dataclass
@@ -194,6 +195,18 @@ def _threads_for(n_values: int):
     finally:
         if small and before > 1:
             torch.set_num_threads(before)
+
+
+def notify(history: list, record, callbacks, on_record, stop_event) -> bool:
+    """One epoch's bookkeeping, shared by every student: ``on_record`` fills the record, it joins
+    ``history``, every callback sees it; True when one of them (or ``stop_event``) asks to stop."""
+    if on_record is not None:
+        on_record(record)
+    history.append(record)
+    stop = False
+    for cb in callbacks:
+        stop = _call_callback(cb, record) or stop
+    return stop or (stop_event is not None and stop_event.is_set())
 
 
 def _call_callback(cb, record) -> bool:
@@ -378,13 +391,7 @@ class HeadTrainer:
                            proba=proba, metrics=metrics)
 
     def _notify(self, record, callbacks, on_record, stop_event) -> bool:
-        if on_record is not None:
-            on_record(record)
-        self.history_.append(record)
-        stop = False
-        for cb in callbacks:
-            stop = _call_callback(cb, record) or stop
-        return stop or (stop_event is not None and stop_event.is_set())
+        return notify(self.history_, record, callbacks, on_record, stop_event)
 
     def _state(self):
         return {k: v.detach().clone() for k, v in self.model_.state_dict().items()}

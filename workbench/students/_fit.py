@@ -7,7 +7,7 @@ import math
 import numpy as np
 import torch
 
-from ..train import LOSSES, EpochRecord, _call_callback
+from ..train import LOSSES, EpochRecord, notify
 from . import checkpoint as ckpt
 from ._runtime import shard_order
 from .representation import Pca2, fit_pca2, sample_index
@@ -130,13 +130,7 @@ def _record(student, epoch, train_loss, val, X_eval, rep) -> EpochRecord:
 
 
 def _notify(student, record, callbacks, on_record, stop_event) -> bool:
-    if on_record is not None:
-        on_record(record)
-    student.history_.append(record)
-    stop = False
-    for cb in callbacks:
-        stop = _call_callback(cb, record) or stop
-    return stop or (stop_event is not None and stop_event.is_set())
+    return notify(student.history_, record, callbacks, on_record, stop_event)
 
 
 # ---------------------------------------------------------------- resume
