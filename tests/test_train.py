@@ -228,6 +228,53 @@ def test_lbfgs_objective_never_increases(separable):
     assert all(b <= a + 1e-6 for a, b in zip(losses, losses[1:])), losses
 
 
+def test_tol_is_sklearns_gradient_criterion(separable):
+    """Stopped at tol: the largest |gradient| of the penalised objective is at most tol, and a
+    looser tol stops no later (epochs after convergence only record the same weights)."""
+    import torch
+
+    from workbench.train import xent_loss
+
+    X, y = separable
+    for tol in (1e-3, 1e-5):
+        t = HeadTrainer(epochs=30, iters_per_epoch=2, tol=tol).fit(X, onehot(y))
+        Xt = torch.as_tensor(X, dtype=torch.float32)
+        t.model_.zero_grad()
+        (xent_loss(t.model_(Xt), torch.as_tensor(onehot(y), dtype=torch.float32)) + t._penalty(len(X))).backward()
+        grad_max = max(float(p.grad.abs().max()) for p in t.model_.parameters())
+        assert grad_max <= tol * 1.0001, (tol, grad_max)
+    loose = HeadTrainer(epochs=30, iters_per_epoch=2, tol=1e-3).fit(X, onehot(y))
+    tight = HeadTrainer(epochs=30, iters_per_epoch=2, tol=1e-6).fit(X, onehot(y))
+    assert loose.n_iter_ <= tight.n_iter_
+    assert loose.history_[-1].metrics["objective"] == loose.history_[-2].metrics["objective"]
+
+
+def test_cached_closure_evaluates_an_unmoved_point_once():
+    import torch
+
+    from workbench._lbfgs_closure import CachedClosure
+
+    w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    seen = []
+
+    def evaluate():
+        seen.append(w.detach().clone())
+        w.grad = 2 * w.detach()
+        return (w.detach() ** 2).sum()
+
+    c = CachedClosure(evaluate, [w])
+    assert float(c()) == 5.0 and float(c()) == 5.0 and c.calls == 1  # same point: no second evaluation
+    with torch.no_grad():
+        w.add_(1.0)  # an in-place move, as L-BFGS makes
+    assert float(c()) == 13.0 and c.calls == 2
+    with torch.no_grad():
+        w.copy_(torch.tensor([1.0, 2.0]))  # moved back: the version changed, so it re-evaluates
+    assert float(c()) == 5.0 and c.calls == 3
+    w.grad = None  # someone cleared the gradient: the value alone is not enough
+    c()
+    assert c.calls == 4 and w.grad is not None
+
+
 def test_reference_warmup_is_openai_weak_to_strong():
     # coef = 1.0 if step_frac > warmup_frac else step_frac; coef *= aux_coef
     assert logconf_weight(0.05, aux_weight=0.5, warmup_frac=0.1, warmup="reference") == pytest.approx(0.025)
