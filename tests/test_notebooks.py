@@ -62,7 +62,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-
 def test_there_are_notebooks():
     names = [p.stem for p in NOTEBOOKS]
     for expected in ("01_quickstart", "02_pseudolabel_correction", "03_coverage_expansion", "04_misfit_vs_gain",
-                     "05_calibration", "06_representations", "07_teacher_errors"):
+                     "05_calibration", "06_representations", "07_teacher_errors", "08_finetuning"):
         assert expected in names
 
 
