@@ -44,7 +44,7 @@ def _plotly(xy, codes):
     scale = [[v, c] for i, c in enumerate(PALETTE) for v in (i / k, (i + 1) / k)]
     fig = go.FigureWidget(go.Scattergl(
         x=xy[:, 0], y=xy[:, 1], mode="markers", hoverinfo="none",
-        marker=dict(color=codes, colorscale=scale, cmin=-0.5, cmax=k - 0.5, size=3, opacity=0.6)))
+        marker=dict(color=codes, colorscale=scale, cmin=-0.5, cmax=k - 0.5, size=3, opacity=0.8)))
     fig.update_layout(width=760, height=560, dragmode="lasso", margin=dict(l=20, r=20, t=20, b=20),
                       xaxis=dict(showgrid=False), yaxis=dict(showgrid=False), showlegend=False)
     fig.data[0].on_selection(lambda trace, points, selector: _selected(len(points.point_inds)))
@@ -58,8 +58,8 @@ def _jscatter(xy, codes):
 
     sc = jscatter.Scatter(x=xy[:, 0].astype(np.float64), y=xy[:, 1].astype(np.float64))
     sc.color(by=pd.Categorical(codes.astype(np.int64), categories=np.arange(6)), map=PALETTE)
-    sc.size(default=2)
-    sc.opacity(default=0.6)
+    sc.size(default=3)
+    sc.opacity(default=0.8)
     sc.axes(False)
     sc.legend(False)
     sc.tooltip(False)

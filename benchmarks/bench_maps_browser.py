@@ -62,7 +62,7 @@ def measure(page, library: str, n: int) -> dict:
     def drawn():
         if page.locator(f"{OUTPUT} canvas").count() == 0:
             return False
-        return B.painted(_screenshot(page), min_share=0.05)
+        return B.painted(_screenshot(page), min_share=0.02)
 
     B.wait_for(page, drawn, timeout=300, what=f"{library} to draw {n} points", every_ms=50)
     row["paint_s"] = time.time() - t0

@@ -29,8 +29,9 @@ from workbench._validation import check_choice
 from . import figures as F
 from . import maps as M
 from . import palette as P
+from . import scatter_cells as C
 from ._lifecycle import close_tree
-from .scatter_cells import MAX_CELLS, cell_palette, joint_cells
+from .scatter_cells import cell_palette, joint_cells
 from .selection import Selection
 
 __all__ = ["ScatterMaps", "REQUIRED_COLUMNS"]
@@ -111,7 +112,7 @@ class ScatterMaps:
         self._groups = {m: F.color_groups(self.points, m, label_names=self.label_names) for m in self.modes}
         codes = {m: g[0][self._drawn] for m, g in self._groups.items()}
         self._cells, self._first = joint_cells(codes)
-        self._per_mode = len(self._first) > MAX_CELLS  # too many cells: colour by the mode's own codes
+        self._per_mode = len(self._first) > C.MAX_CELLS  # too many cells: colour by the mode's own codes
         self._color_by, self._syncing = color_by, False
         self.scatters = {s: self._scatter(s, int(height)) for s in SPACES}
         self.maps = {s: sc.widget for s, sc in self.scatters.items()}
@@ -149,8 +150,8 @@ class ScatterMaps:
         sc = jscatter.Scatter(x=xy[:, 0].astype(np.float64), y=xy[:, 1].astype(np.float64))
         values, palette = self._color_values()
         sc.color(by=values, map=palette)
-        sc.size(default=max(1.0, style["size"] - 1.0))
-        sc.opacity(default=style["opacity"])
+        sc.size(default=style["size"])
+        sc.opacity(default=min(1.0, style["opacity"] + 0.2))
         sc.axes(False)
         sc.legend(False)
         sc.tooltip(False)
@@ -214,8 +215,9 @@ class ScatterMaps:
         self._color_by = color_by
         values, palette = self._color_values()
         for sc in self.scatters.values():
-            if self._per_mode:
+            if self._per_mode:  # jupyter-scatter does not re-send custom colour data by itself: send it
                 sc.color(by=values, map=palette)
+                sc.widget.points = sc.get_point_list()
             else:
                 sc.color(map=palette)
         self._render_legend()

@@ -128,14 +128,14 @@ def ws_bytes(page) -> int:
     return int(page.evaluate("() => window.__wsBytes"))
 
 
-def painted(png: bytes, *, min_share: float = 0.002) -> bool:
+def painted(png: bytes, *, min_share: float = 0.02) -> bool:
     """True when a screenshot holds drawn points: enough pixels far from the background colour."""
     import numpy as np
     from PIL import Image
 
     img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
     background = np.median(img.reshape(-1, 3), axis=0)
-    far = np.abs(img - background).sum(axis=2) > 60
+    far = np.abs(img - background).sum(axis=2) > 40
     return far.mean() >= min_share
 
 

@@ -64,7 +64,7 @@ def test_lasso_in_the_weak_map_selects_the_points_inside_the_drawn_polygon(tmp_p
         B.run_cell(page, CELL)
         boxes = B.wait_for(page, lambda: len(_maps(page)) >= 2 and _maps(page), timeout=240, what="both maps")
         B.wait_for(page, lambda: B.kernel_idle(page), timeout=240, what="the cell to finish")
-        B.wait_for(page, lambda: B.painted(page.locator(".jp-OutputArea-output").first.screenshot(), min_share=0.05),
+        B.wait_for(page, lambda: B.painted(page.locator(".jp-OutputArea-output").first.screenshot(), min_share=0.02),
                    timeout=240, what="points to be drawn")
         weak = boxes[0]
         B.drag(page, B.polygon(weak, scale=0.3, centre=(0.5, 0.5)), step_ms=20)
