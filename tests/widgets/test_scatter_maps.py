@@ -1,0 +1,187 @@
+"""ScatterMaps driven headlessly: selections arrive as the browser sends them (binary comm
+state of one map), recolours, the hover panel, sampling, bad input, and the bytes of the
+first display (the widget states serialised as the kernel sends them)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import traitlets
+
+pytest.importorskip("jscatter")
+
+from widgets import Selection  # noqa: E402
+from widgets import palette as P  # noqa: E402
+from widgets.scatter_cells import cell_palette, joint_cells, state_bytes  # noqa: E402
+from widgets.scatter_maps import ScatterMaps  # noqa: E402
+
+LABELS = ("negative", "positive")
+
+
+def _browser_select(widget, positions):
+    """What the front end sends when a lasso ends: the ``selection`` trait as a binary array."""
+    arr = np.ascontiguousarray(np.asarray(positions, dtype=np.uint32))
+    widget.set_state({"selection": {"view": memoryview(arr.tobytes()), "dtype": "uint32", "shape": [arr.size]}})
+
+
+def _cell_colours(widget):
+    return [tuple(np.round(np.asarray(c, dtype=float)[:3], 4)) for c in widget.color]
+
+
+def _rgb(hex_color):
+    return tuple(np.round(P.hex_to_rgb(hex_color), 4))
+
+
+def test_lasso_in_one_map_selects_in_the_other_and_in_the_shared_selection(fakes):
+    pts = fakes.make_points(400)
+    shared = Selection(n_rows=len(pts))
+    maps = ScatterMaps(pts, label_names=LABELS, selection=shared)
+    drawn = maps.drawn_rows()
+    assert sorted(drawn.tolist()) == list(range(400))  # every point drawn
+    positions = [5, 17, 200, 399]
+    _browser_select(maps.maps["weak"], positions)
+    assert shared.indices.tolist() == sorted(drawn[positions].tolist())
+    assert shared.source == "weak"
+    assert sorted(np.asarray(maps.maps["strong"].selection).tolist()) == positions
+    assert "4 selected" in maps.summary_html.value
+    # and back from the strong map; an empty lasso clears both
+    _browser_select(maps.maps["strong"], [3])
+    assert shared.indices.tolist() == [int(drawn[3])] and shared.source == "strong"
+    assert np.asarray(maps.maps["weak"].selection).tolist() == [3]
+    assert f"row {int(drawn[3])}, clicked" in maps.point_html.value
+    _browser_select(maps.maps["weak"], [])
+    assert len(shared) == 0 and len(maps.maps["strong"].selection) == 0
+
+
+def test_selection_set_in_code_shows_in_both_maps(fakes):
+    pts = fakes.make_points(300)
+    maps = ScatterMaps(pts, label_names=LABELS)
+    rows = [0, 10, 250]
+    maps.select(rows)
+    pos = maps._pos[rows]
+    for w in maps.maps.values():
+        assert sorted(np.asarray(w.selection).tolist()) == sorted(pos.tolist())
+    assert maps.selection.source == "code"
+
+
+def test_recolour_sends_only_colour_traits_and_colours_every_point_by_its_group(fakes):
+    pts = fakes.make_points(500)
+    maps = ScatterMaps(pts, label_names=LABELS, color_by="category")
+    weak = maps.maps["weak"]
+    cells, first = maps._cells, maps._first
+    drawn = maps.drawn_rows()
+    colours = _cell_colours(weak)
+    categories = pts["category"].to_numpy()[drawn]
+    for i in range(0, len(drawn), 37):
+        assert colours[cells[i]] == _rgb(P.CATEGORY_COLORS[categories[i]])
+    points_before = np.asarray(weak.points).copy()
+    changed = []
+    weak.observe(lambda c: changed.append(c["name"]), names=traitlets.All)
+    maps.recolor("gold")
+    assert changed and "points" not in changed, changed
+    assert set(changed) <= {"color", "color_scale", "color_domain", "color_histogram", "color_by",
+                            "color_title", "legend_encoding"}, changed
+    assert np.array_equal(np.asarray(weak.points), points_before)
+    colours = _cell_colours(weak)
+    gold = pts["gold"].to_numpy()[drawn]
+    for i in range(0, len(drawn), 37):
+        assert colours[cells[i]] == _rgb(P.LABEL_COLORS[gold[i]])
+    assert _cell_colours(maps.maps["strong"]) == colours
+    assert maps.color_dropdown.value == "gold" and "negative" in maps.legend_html.value
+    assert len(first) == len(weak.color)
+
+
+def test_too_many_cells_fall_back_to_the_modes_own_codes(fakes, monkeypatch):
+    import widgets.scatter_cells as C
+
+    monkeypatch.setattr(C, "MAX_CELLS", 1)
+    pts = fakes.make_points(300)
+    maps = ScatterMaps(pts, label_names=LABELS)
+    weak, drawn = maps.maps["weak"], maps.drawn_rows()
+    maps.recolor("gold")
+    gold = pts["gold"].to_numpy()[drawn]
+    values = np.asarray(weak.points)[:, 2].astype(int)  # the colour channel now holds the gold codes
+    colours = _cell_colours(weak)
+    for i in range(0, len(drawn), 17):
+        assert colours[values[i]] == _rgb(P.LABEL_COLORS[gold[i]])
+
+
+def test_hover_fetches_one_escaped_text_from_the_kernel(fakes):
+    pts = fakes.make_points(200)
+    maps = ScatterMaps(pts, label_names=LABELS)
+    pos = int(maps._pos[0])  # row 0 holds a <script> text
+    maps.maps["strong"].hovering = pos
+    assert "under the cursor" in maps.point_html.value
+    assert "&lt;script&gt;" in maps.point_html.value and "<script>" not in maps.point_html.value
+
+
+def test_sampling_above_max_points_is_said_in_the_title(fakes):
+    pts = fakes.make_points(500)
+    maps = ScatterMaps(pts, label_names=LABELS, max_points=200)
+    assert len(maps.drawn_rows()) == 200 and len(maps.maps["weak"].points) == 200
+    assert "random sample of 200 of 500" in maps.titles["weak"].value
+    maps.select([int(r) for r in range(500) if maps._pos[r] < 0][:3])  # undrawn rows stay selected in code
+    assert len(maps.selection) == 3 and len(maps.maps["weak"].selection) == 0
+
+
+def test_bad_input_names_the_problem(fakes):
+    pts = fakes.make_points(50)
+    with pytest.raises(TypeError, match="DataFrame"):
+        ScatterMaps(pts.to_dict())
+    with pytest.raises(ValueError, match="lacks columns"):
+        ScatterMaps(pts.drop(columns=["category"]))
+    with pytest.raises(ValueError, match="color_by"):
+        ScatterMaps(pts, color_by="nope")
+    with pytest.raises(ValueError, match="selection is for 10 rows"):
+        ScatterMaps(pts, selection=Selection(n_rows=10))
+    with pytest.raises(ValueError, match="NaN"):
+        ScatterMaps(fakes.make_points(50, coords=False))
+    with pytest.raises(ValueError, match="max_points"):
+        ScatterMaps(pts, max_points=0)
+
+
+def test_joint_cells_number_every_combination_once():
+    a, b = np.array([0, 1, 0, 1, 0]), np.array([2, 2, 2, 0, 0])
+    cells, first = joint_cells({"a": a, "b": b})
+    pairs = {(int(a[i]), int(b[i])) for i in range(5)}
+    assert len(first) == len(pairs) == 4
+    for i in range(5):
+        j = first[cells[i]]
+        assert (a[j], b[j]) == (a[i], b[i])
+    assert cell_palette(a, first, ["#000000", "#FFFFFF"]) == [["#000000", "#FFFFFF"][a[j]] for j in first]
+    with pytest.raises(ValueError, match="as long"):
+        joint_cells({"a": a, "b": b[:3]})
+
+
+def test_first_display_data_is_at_most_40_bytes_per_point_at_100k(fakes):
+    n = 100_000
+    pts = fakes.make_points(n, seed=3)
+    maps = ScatterMaps(pts, label_names=LABELS)
+    widgets = _tree(maps.widget)
+    sizes = [state_bytes(w) for w in widgets]
+    total = sum(s["total"] for s in sizes)
+    per_point = total / n
+    print(f"first display of ScatterMaps at {n:,} points: {total:,} bytes = {per_point:.1f} bytes/point "
+          f"({len(widgets)} widgets; binary {sum(s['buffers'] for s in sizes):,}; "
+          f"front-end modules {sum(s['esm'] for s in sizes):,})")
+    assert sum(s["buffers"] for s in sizes) >= 2 * 16 * n  # the point arrays travel as binary
+    # the data (JSON state + binary buffers) is at most 40 bytes per point; the front-end module
+    # (jupyter-scatter's 2.1 MB bundle, sent once per map) comes on top and does not grow with n
+    data = total - sum(s["esm"] for s in sizes)
+    assert data / n <= 40, f"{data / n:.1f} bytes/point of data"
+    assert sum(s["esm"] for s in sizes) < 2.5e6 * 2
+
+
+def _tree(widget, seen=None):
+    import ipywidgets as W
+
+    seen = {} if seen is None else seen
+    if widget.model_id in seen:
+        return list(seen.values())
+    seen[widget.model_id] = widget
+    for name in widget.keys:
+        value = getattr(widget, name, None)
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(item, W.Widget):
+                _tree(item, seen)
+    return list(seen.values())
