@@ -7,8 +7,8 @@ its interface (``fit(views, y, *, gold_index, student_index)``, ``predict(views)
 
 from __future__ import annotations
 
-from .teachers import TEACHER_KINDS, TeacherOutput, is_teacher
 from .records import EpochRecord
+from .teachers import TEACHER_KINDS, TeacherOutput, is_teacher
 
 __all__ = ["check_teacher", "read_diagnostics", "weight_records", "reviewed"]
 
