@@ -49,10 +49,12 @@ def saved_run(tmp_path_factory):
     return folder
 
 
-def test_the_first_plot_of_a_saved_result_loads_none_of_the_heavy_stack(saved_run):
-    code = (f"from workbench.results import Result\nfrom widgets import EmbeddingExplorer\n"
-            f"explorer = EmbeddingExplorer(Result.load({str(saved_run)!r}))\n"
-            "assert sum(len(t.x) for t in explorer.figures['weak'].data if t.x is not None) > 0\n"
+@pytest.mark.parametrize("view", ["EmbeddingExplorer", "Workbench"])
+def test_the_first_plot_of_a_saved_result_loads_none_of_the_heavy_stack(saved_run, view):
+    figures = "explorer.figures" if view == "EmbeddingExplorer" else "explorer.explorer.figures"
+    code = (f"from workbench.results import Result\nfrom widgets import {view}\n"
+            f"explorer = {view}(Result.load({str(saved_run)!r}))\n"
+            f"assert sum(len(t.x) for t in {figures}['weak'].data if t.x is not None) > 0\n"
             + LOADED.format(heavy=HEAVY))
     assert _fresh(code) == []
 
