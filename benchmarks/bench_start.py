@@ -16,7 +16,10 @@ heavy packages (torch, plotly's widget stack, ...), so the report says what domi
 The run folder is made once with ``w2s run`` (L3 -> L6 on 600 tweets, PCA) into a
 temporary cache, unless ``--run-dir`` names an existing one.
 
-    python -m benchmarks.bench_start [--run-dir runs/demo] [--max-per-class 300]
+    python -m benchmarks.bench_start [--run-dir runs/demo] [--max-per-class 300] [--paths "saved run,peer"]
+
+``--paths`` times a subset (e.g. only the saved run and the peer, when the warm
+experiment's embeddings are not cached and embedding them would load the machine).
 """
 
 from __future__ import annotations
@@ -111,7 +114,13 @@ def main(argv=None):
     parser.add_argument("--weak", default="sentence-transformers/paraphrase-MiniLM-L3-v2")
     parser.add_argument("--strong", default="sentence-transformers/all-MiniLM-L6-v2")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--paths", default="saved run,warm experiment,peer",
+                        help="comma-separated subset of: saved run, warm experiment, peer")
     args = parser.parse_args(argv)
+    chosen = [p.strip() for p in args.paths.split(",") if p.strip()]
+    unknown = sorted(set(chosen) - {"saved run", "warm experiment", "peer"})
+    if unknown or "peer" not in chosen:
+        parser.error(f"--paths takes 'saved run', 'warm experiment' and 'peer' (peer always); got {args.paths!r}")
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "HF_HUB_OFFLINE": "1"}
         if args.run_dir is None:
@@ -123,16 +132,17 @@ def main(argv=None):
                    "warm experiment": WARM_EXPERIMENT.format(mpc=args.max_per_class, weak=args.weak,
                                                              strong=args.strong, n_gold=args.n_gold),
                    "peer": PEER.format(points=os.path.join(run_dir, "points.parquet"))}
+        scripts = {name: code for name, code in scripts.items() if name in chosen}
         for code in scripts.values():  # once untimed: "warm" includes the OS file cache
             _python(code, env)
         times = {name: [] for name in scripts}
         for _ in range(args.repeats):
             for name, code in scripts.items():
                 times[name].append(_python(code, env)[:2])
-        _, _, stderr = _python(scripts["saved run"], env, importtime=True)
+        stderr = _python(scripts["saved run"], env, importtime=True)[2] if "saved run" in scripts else ""
     peer_wall = statistics.median(w for w, _ in times["peer"])
     rows = []
-    for name in ("saved run", "warm experiment"):
+    for name in [p for p in ("saved run", "warm experiment") if p in scripts]:
         wall = statistics.median(w for w, _ in times[name])
         rows.append({"path": name, "first_plot_process_s": wall,
                      "first_plot_in_process_s": statistics.median(i for _, i in times[name]),
@@ -141,7 +151,7 @@ def main(argv=None):
     rows.append({"path": "saved run: cumulative import seconds", **{k: round(v, 3) for k, v in imports.items()}})
     for row in rows:
         print(row, flush=True)
-    write_json("start", {"machine": machine(), "rows": rows})
+    write_json("start", {"machine": machine(), "load_average": os.getloadavg(), "rows": rows})
     return rows
 
 

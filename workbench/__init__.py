@@ -24,7 +24,7 @@ _EXPORTS = {
     "EncoderPair": "encoders", "HFEncoder": "encoders", "PrecomputedEncoder": "encoders",
     "EmbeddingCache": "cache",
     "ProbeTeacher": "teachers", "RuleTeacher": "teachers", "FixedTeacher": "teachers",
-    "TeacherOutput": "teachers", "make_teacher": "teachers",
+    "TeacherOutput": "teachers", "TeacherViews": "teachers", "Teacher": "teachers", "make_teacher": "teachers",
     "HeadTrainer": "train", "EpochRecord": "train",
     "Experiment": "experiment",
     "Result": "results", "POINT_COLUMNS": "results", "CATEGORIES": "results",

@@ -24,6 +24,7 @@ import numpy as np
 
 from . import metrics as M
 from ._run_metrics import EvalContext, epoch_metrics, final_metrics, points_table, weak_accuracy
+from ._run_teacher import check_teacher, read_diagnostics, reviewed, weight_records
 from ._validation import check_fraction, check_int, check_matrix
 from .cache import EmbeddingCache
 from .data import TextDataset, make_splits
@@ -31,8 +32,8 @@ from .encoders import EncoderPair
 from .encoders.base import PrecomputedEncoder
 from .protocol import burns_protocol, make_student
 from .results import Result
-from .teachers import TEACHER_KINDS, Teacher, make_teacher
-from .train import EpochRecord, TrainingStart
+from .teachers import TeacherViews, is_teacher, make_teacher
+from .train import TrainingStart
 
 __all__ = ["Experiment"]
 
@@ -44,7 +45,11 @@ class Experiment:
     ----------
     dataset : TextDataset
     pair : EncoderPair
-    teacher : {"probe", "rules", "fixed"} or Teacher, default "probe"
+    teacher : {"probe", "rules", "fixed"} or teacher object, default "probe"
+        A teacher object has ``fit(views, y, *, gold_index, student_index)``,
+        ``predict(views)`` and ``diagnostics()`` (:class:`workbench.teachers.Teacher`); the
+        run gives it a :class:`~workbench.teachers.TeacherViews` with the weak and strong
+        embeddings and the texts, and only the gold labels of the weak-train rows.
     n_gold : int, default 200
         Gold labels the weak teacher is trained on.
     seed : int, default 0
@@ -71,6 +76,10 @@ class Experiment:
         Embeddings, after :meth:`embed`.
     splits_ : Splits
         After :meth:`run`.
+    teacher_ : teacher
+        The fitted teacher of the last :meth:`run`.
+    teacher_diagnostics_ : dict
+        Its ``diagnostics()`` (the ``history``/``weights``/``weights_history`` keys go into the result).
     result_ : Result
         The last result of :meth:`run`.
     """
@@ -96,7 +105,7 @@ class Experiment:
         if teacher_options is not None and not isinstance(teacher_options, dict):
             raise TypeError(f"teacher_options must be a dict; got {type(teacher_options).__name__}.")
         self.teacher_options = dict(teacher_options or {})
-        _check_teacher(teacher, self.teacher_options)
+        check_teacher(teacher, self.teacher_options)
         make_student(student, seed=self.seed)  # validates the student options now, before any embedding
         self.student = student
         self.cache = cache if cache is not None else EmbeddingCache()
@@ -228,11 +237,14 @@ class Experiment:
 
         self._report("teacher", 0.0)
         teacher = self._make_teacher()
-        teacher.fit(ds, self.X_weak_, splits.weak_train, student_index=splits.student_train)
-        t_out = teacher.predict(ds, self.X_weak_)
-        self.teacher_ = teacher
+        views = self.teacher_views()
+        gold = splits.weak_train
+        teacher.fit(views, y[gold], gold_index=gold, student_index=splits.student_train)
+        t_out = teacher.predict(views)
+        self.teacher_, self.teacher_diagnostics_ = teacher, read_diagnostics(teacher)
+        t_diag = self.teacher_diagnostics_
 
-        train_out = _reviewed(t_out, label_overrides)
+        train_out = reviewed(t_out, label_overrides)
         history, epoch_proba = self._fit_heads(splits, t_out, callbacks, stop_event, train_out=train_out)
         student, ceiling = self.heads_.student, self.heads_.ceiling
         inputs = list(ds.texts) if self._finetunes() else self.X_strong_
@@ -248,7 +260,7 @@ class Experiment:
         metrics["student_best_epoch"] = int(student.best_epoch_)
         metrics["stopped_early"] = bool(getattr(student, "stopped_early_", False))
         metrics["ceiling_C"] = float(getattr(ceiling, "C", float("nan")))
-        for name, weight in zip(getattr(teacher, "members", {}), getattr(teacher, "weights_", ())):
+        for name, weight in t_diag.get("weights", {}).items():
             metrics[f"teacher_weight_{name}"] = float(weight)  # ensemble teachers
         points = points_table(ds, splits, t_out, proba)
         if train_out is not t_out:
@@ -263,9 +275,10 @@ class Experiment:
             metrics.update(diag.metrics)
         result = Result(
             points=points, metrics=metrics,
-            history={"weak": list(getattr(teacher, "history_", []) or []),
+            history={"weak": list(t_diag.get("history") or []),
                      "ceiling": list(ceiling.history_), "student": history,
-                     **({"teacher_weights": weights} if (weights := weight_records(teacher)) else {})},
+                     **({"teacher_weights": weights}
+                        if (weights := weight_records(t_diag.get("weights_history"))) else {})},
             proba=proba, label_names=tuple(ds.label_names), config=self.config(), epoch_proba=epoch_proba,
         )
         if projection is not None:
@@ -318,7 +331,7 @@ class Experiment:
                                   weak_proba_eval=ctx.weak, ceiling_proba_eval=ctx.ceiling,
                                   weak_acc=weak_accuracy(ctx), weak_acc_all=weak_accuracy(ctx, abstain="chance"),
                                   ceiling_acc=M.accuracy(ctx.y, ctx.ceiling.argmax(1)),
-                                  teacher_weights=list(getattr(self.teacher_, "weights_history_", None) or []))
+                                  teacher_weights=list(self.teacher_diagnostics_.get("weights_history") or []))
             for cb in callbacks:
                 if hasattr(cb, "on_train_begin"):
                     cb.on_train_begin(start)
@@ -364,8 +377,26 @@ class Experiment:
     def _teacher_name(self) -> str:
         return self.teacher if isinstance(self.teacher, str) else type(self.teacher).__name__
 
+    def teacher_views(self) -> TeacherViews:
+        """The views a teacher receives: weak and strong embeddings (after :meth:`embed`) and the texts."""
+        self._require_embeddings()
+        return TeacherViews.from_dataset(self.dataset, weak=self.X_weak_, strong=self.X_strong_)
+
+    def with_teacher(self, teacher, *, teacher_options=None) -> "Experiment":
+        """A new Experiment with the same data, pair, split, options, cache and embeddings, and ``teacher``.
+
+        For comparing teachers on one embedding (:func:`workbench.methods.compare_methods`)
+        without embedding again; ``teacher_options`` replace this experiment's.
+        """
+        other = Experiment(self.dataset, self.pair, teacher=teacher, n_gold=self.n_gold, seed=self.seed,
+                           test_size=self.test_size, val_size=self.val_size, abstain_below=self.abstain_below,
+                           abstain_share=self.abstain_share, teacher_options=teacher_options, student=self.student,
+                           cache=self.cache)
+        other.X_weak_, other.X_strong_ = self.X_weak_, self.X_strong_
+        return other
+
     def _make_teacher(self):
-        if isinstance(self.teacher, Teacher):
+        if is_teacher(self.teacher):
             return self.teacher
         options = dict(self.teacher_options)
         if self.abstain_below is not None:
@@ -391,31 +422,6 @@ class Experiment:
             self.on_progress(stage, float(fraction))
 
 
-def weight_records(teacher) -> list:
-    """An ensemble teacher's per-epoch member weights (``weights_history_``) as EpochRecords.
-
-    Role ``"teacher_weights"``; ``metrics`` holds ``teacher_weight_<member>`` per epoch.
-    Empty for a teacher without ``weights_history_``.
-    """
-    history = list(getattr(teacher, "weights_history_", None) or [])
-    return [EpochRecord(epoch=i + 1, n_epochs=len(history), train_loss=float("nan"), val_loss=None, proba=None,
-                        metrics={f"teacher_weight_{name}": float(w) for name, w in weights.items()},
-                        role="teacher_weights")
-            for i, weights in enumerate(history)]
-
-
-def _reviewed(t_out, label_overrides):
-    """The teacher's output with reviewed labels in place (or ``t_out`` itself without reviews)."""
-    if not label_overrides:
-        return t_out
-    from .diagnostics.review import apply_reviews
-    from .teachers import TeacherOutput
-
-    proba, covered, source = apply_reviews(t_out.proba, t_out.covered, dict(label_overrides),
-                                           label_source=t_out.extra.get("label_source"))
-    return TeacherOutput(proba=proba, covered=covered, extra={**t_out.extra, "label_source": source})
-
-
 def _check_abstain(value, name, *, high_open=False):
     if value is None:
         return None
@@ -426,15 +432,3 @@ def _check_abstain(value, name, *, high_open=False):
         raise ValueError(f"{name} must be in [0, {'1)' if high_open else '1]'}; got {value!r} "
                          f"({name}=0.3 means: {meaning}).")
     return float(value)
-
-
-def _check_teacher(teacher, options):
-    if isinstance(teacher, Teacher):
-        return
-    if not isinstance(teacher, str) or teacher not in TEACHER_KINDS:
-        raise ValueError(f"unknown teacher {teacher!r}; choose one of {sorted(TEACHER_KINDS)} or pass a Teacher "
-                         "instance (e.g. from workbench.methods).")
-    if teacher == "rules" and "rules" not in options:
-        raise ValueError("teacher='rules' needs teacher_options={'rules': [(pattern, label), ...]}.")
-    if teacher == "fixed" and "labels" not in options:
-        raise ValueError("teacher='fixed' needs teacher_options={'labels': pseudolabels}.")

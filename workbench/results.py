@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .metrics import CATEGORIES
-from .train import EpochRecord
+from .records import EpochRecord  # not .train: reading a result must not import torch
 
 __all__ = ["Result", "POINT_COLUMNS", "CATEGORIES"]
 

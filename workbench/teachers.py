@@ -1,8 +1,17 @@
 """Weak teachers: who produces the pseudolabels.
 
-Every teacher has ``fit(dataset, X_weak, gold_index) -> self`` and
-``predict(dataset, X_weak) -> TeacherOutput``. A teacher may abstain: the covered set
-S = {teacher gives a label}, the uncovered set T = the rest (Lang et al.).
+Every teacher has one interface (:class:`Teacher`):
+
+* ``fit(views, y, *, gold_index, student_index=None) -> self`` — ``views`` is a
+  :class:`TeacherViews` (the weak and strong features and the texts of every row, each
+  possibly ``None``); ``y`` holds the gold labels of the rows ``gold_index`` (the only
+  labels a teacher ever sees);
+* ``predict(views) -> TeacherOutput`` — pseudolabels of every row;
+* ``diagnostics() -> dict`` — what the teacher learned that a run keeps (default
+  empty; see :meth:`Teacher.diagnostics` for the keys ``Experiment`` reads).
+
+A teacher may abstain: the covered set S = {teacher gives a label}, the uncovered set
+T = the rest (Lang et al.).
 
 * :class:`ProbeTeacher` — a linear probe on weak embeddings trained on ``n_gold`` gold
   labels (the Burns et al. weak model); soft predictions; may abstain below a
@@ -15,93 +24,29 @@ S = {teacher gives a label}, the uncovered set T = the rest (Lang et al.).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from ._validation import check_fraction, check_labels, check_proba
 from .protocol import fit_probe
+from .teachers_base import (
+    Teacher,
+    TeacherOutput,
+    TeacherViews,
+    check_fit_args,
+    check_views,
+    is_teacher,
+    labels_by_row,
+    least_confident,
+)
 from .train import EpochRecord
 
-__all__ = ["TeacherOutput", "Teacher", "ProbeTeacher", "RuleTeacher", "FixedTeacher", "make_teacher", "TEACHER_KINDS",
-           "least_confident",
+__all__ = ["TeacherViews", "TeacherOutput", "Teacher", "ProbeTeacher", "RuleTeacher", "FixedTeacher", "make_teacher",
+           "TEACHER_KINDS", "is_teacher", "check_views", "check_fit_args", "labels_by_row", "least_confident",
            "LANG_IMDB_RULES"]
 
 #: The rule teacher of Lang et al.'s IMDb headline experiment.
 LANG_IMDB_RULES = (("incredible", "positive"), ("horrible", "negative"))
-
-
-@dataclass
-class TeacherOutput:
-    """Pseudolabels of every row.
-
-    Attributes
-    ----------
-    proba : ndarray of shape (n, k)
-        Soft labels (uniform where the teacher has no opinion).
-    covered : ndarray of shape (n,) bool
-        False where the teacher abstained.
-    extra : dict of str to ndarray of shape (n,)
-        Optional per-point columns (e.g. which teacher labelled a point); copied into
-        the results table.
-    """
-
-    proba: np.ndarray
-    covered: np.ndarray
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def labels(self) -> np.ndarray:
-        """Argmax label, -1 where the teacher abstained; shape (n,)."""
-        return np.where(self.covered, self.proba.argmax(1), -1)
-
-    @property
-    def coverage(self) -> float:
-        return float(np.mean(self.covered))
-
-
-class Teacher:
-    """Base class: subclasses implement ``fit`` and ``_predict_proba``; abstention is shared.
-
-    Parameters
-    ----------
-    abstain_below : float or None
-        The teacher abstains where its top probability is below this threshold.
-    """
-
-    abstain_below = None
-    abstain_share = None
-
-    def fit(self, dataset, X_weak, gold_index, *, student_index=None) -> "Teacher":
-        """Fit on the gold rows ``gold_index``; ``student_index`` (rows the student will train
-        on, no gold labels) is available to teachers that learn from unlabelled data."""
-        return self
-
-    def predict(self, dataset, X_weak) -> TeacherOutput:
-        proba, covered = self._predict_proba(dataset, X_weak)
-        if self.abstain_below is not None:
-            covered = covered & (proba.max(1) >= self.abstain_below)
-        if self.abstain_share:
-            covered = covered & ~least_confident(proba.max(1), self.abstain_share, among=covered)
-        return TeacherOutput(proba=proba, covered=covered)
-
-    def _predict_proba(self, dataset, X_weak):  # pragma: no cover - abstract
-        raise TypeError(f"{type(self).__name__} must implement _predict_proba(dataset, X_weak).")
-
-
-def least_confident(confidence, share: float, *, among=None) -> np.ndarray:
-    """Mask of the ``share`` of rows (of ``among``) with the lowest ``confidence``, shape (n,).
-
-    Ties at the cut are broken by row order (stable sort), so exactly
-    ``round(share · n_among)`` rows are marked.
-    """
-    confidence = np.asarray(confidence, dtype=np.float64)
-    among = np.ones(len(confidence), bool) if among is None else np.asarray(among, dtype=bool)
-    rows = np.flatnonzero(among)
-    n_abstain = int(round(share * len(rows)))
-    out = np.zeros(len(confidence), dtype=bool)
-    out[rows[np.argsort(confidence[rows], kind="stable")[:n_abstain]]] = True
-    return out
 
 
 def _abstain_share(value):
@@ -147,17 +92,23 @@ class ProbeTeacher(Teacher):
         self.abstain_share = _abstain_share(abstain_share)
         self.epochs, self.C, self.seed = epochs, C, seed
 
-    def fit(self, dataset, X_weak, gold_index, *, student_index=None) -> "ProbeTeacher":
+    def fit(self, views, y, *, gold_index, student_index=None) -> "ProbeTeacher":
+        gold, y = check_fit_args(views, y, gold_index)
+        X = views.require("weak", by="ProbeTeacher")
         overrides = {k: v for k, v in (("epochs", self.epochs), ("C", self.C)) if v is not None}
-        self.trainer_ = fit_probe(X_weak, dataset.labels, gold_index, n_classes=dataset.n_classes,
+        self.trainer_ = fit_probe(X, labels_by_row(views.n_rows, gold, y), gold, n_classes=views.n_classes,
                                   seed=self.seed, **overrides)
         self.history_ = [EpochRecord(**{**r.__dict__, "role": "weak"}) for r in self.trainer_.history_]
         return self
 
-    def _predict_proba(self, dataset, X_weak):
+    def diagnostics(self) -> dict:
+        """``{"history": [EpochRecord, ...]}`` of the probe's training (role "weak"); empty before fit."""
+        return {"history": list(self.history_)} if hasattr(self, "history_") else {}
+
+    def _predict_proba(self, views):
         if not hasattr(self, "trainer_"):
-            raise ValueError("ProbeTeacher is not fitted; call fit(dataset, X_weak, gold_index) first.")
-        proba = self.trainer_.predict_proba(X_weak)
+            raise ValueError("ProbeTeacher is not fitted; call fit(views, y, gold_index=...) first.")
+        proba = self.trainer_.predict_proba(views.require("weak", by="ProbeTeacher"))
         return proba, np.ones(len(proba), dtype=bool)
 
 
@@ -217,10 +168,8 @@ class RuleTeacher(Teacher):
                     out[j, label] += 1
         return out
 
-    def _predict_proba(self, dataset, X_weak):
-        if dataset.texts is None:
-            raise ValueError("RuleTeacher needs texts; this dataset has only features.")
-        v = self.votes(dataset.texts)
+    def _predict_proba(self, views):
+        v = self.votes(views.require("texts", by="RuleTeacher"))
         total = v.sum(1, keepdims=True)
         k = v.shape[1]
         proba = np.where(total > 0, v / np.maximum(total, 1), 1.0 / k)
@@ -247,8 +196,8 @@ class FixedTeacher(Teacher):
         self.covered = None if covered is None else np.asarray(covered, dtype=bool)
         self.abstain_below = _abstain(abstain_below)
 
-    def _predict_proba(self, dataset, X_weak):
-        n, k = len(dataset), dataset.n_classes
+    def _predict_proba(self, views):
+        n, k = views.n_rows, views.n_classes
         if len(self.values) != n:
             raise ValueError(f"FixedTeacher has {len(self.values)} pseudolabels but the dataset has {n} examples.")
         if self.values.ndim == 2:
@@ -275,7 +224,7 @@ TEACHER_KINDS = tuple(_KINDS)
 
 def make_teacher(kind="probe", **options) -> Teacher:
     """Build a teacher: ``"probe"``, ``"rules"`` (``rules=``, ``label_names=``) or ``"fixed"``."""
-    if isinstance(kind, Teacher):
+    if is_teacher(kind):
         return kind
     if kind not in _KINDS:
         raise ValueError(f"unknown teacher {kind!r}; choose one of {sorted(_KINDS)} or pass a Teacher instance.")

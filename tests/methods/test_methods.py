@@ -17,6 +17,7 @@ from workbench.methods import (
     oracle_best_epoch,
     smooth_labels,
 )
+from workbench.teachers import TeacherViews
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +32,7 @@ def _pair(ds):
 def test_raven_weights_the_good_teacher_over_an_adversarial_one(syn):
     rng = np.random.default_rng(0)
     adversarial = rng.normal(size=syn.features["weak"].shape)  # a view with no signal: its probe guesses
-    teacher = RavenTeacher({"good": syn.features["weak"], "noise": adversarial}, strong=syn.features["strong"],
-                           epochs=15, seed=0)
+    teacher = RavenTeacher({"noise": adversarial}, weak_name="good", epochs=15, seed=0)  # the pair's weak view: "good"
     result = Experiment(syn, _pair(syn), teacher=teacher, n_gold=60, seed=0).run(projection=None, progress=False)
     assert teacher.weights_[0] > 0.8, teacher.weights_history_[-1]
     assert teacher.weights_history_[0]["good"] == pytest.approx(0.5)
@@ -44,11 +44,12 @@ def test_raven_weights_the_good_teacher_over_an_adversarial_one(syn):
 def test_ensemw2s_boosting_beats_its_first_weak_learner():
     ds = load_dataset("synthetic", n=1500, weak_keep=1.0, weak_noise=0.2, dim_weak=8, seed=5)
     gold = np.arange(300)
-    boosted = EnsemW2STeacher(n_rounds=6, seed=0).fit(ds, ds.features["weak"], gold)
+    views = TeacherViews.from_dataset(ds, weak=ds.features["weak"])
+    boosted = EnsemW2STeacher(n_rounds=6, seed=0).fit(views, ds.labels[gold], gold_index=gold)
     first = boosted.probes_[0]
     rest = np.arange(300, 1500)
     acc_first = np.mean(first.predict(ds.features["weak"][rest]) == ds.labels[rest])
-    out = boosted.predict(ds, ds.features["weak"])
+    out = boosted.predict(views)
     acc_boost = np.mean(out.labels[rest] == ds.labels[rest])
     assert len(boosted.alphas_) >= 2 and all(a > 0 for a in boosted.alphas_)
     assert acc_boost >= acc_first - 0.01
@@ -65,7 +66,7 @@ def test_graph_smoothing_flips_an_isolated_wrong_label_in_a_homogeneous_cluster(
 
 
 def test_selective_teacher_uses_strong_labels_where_pik_is_high(syn):
-    teacher = SelectiveTeacher(strong=syn.features["strong"], pik_threshold=0.6, seed=0)
+    teacher = SelectiveTeacher(pik_threshold=0.6, seed=0)
     result = Experiment(syn, _pair(syn), teacher=teacher, n_gold=120, seed=0).run(projection=None, progress=False)
     src = result.points["label_source"]
     assert set(src) <= {"weak", "strong_self", "smoothed"} and (src == "strong_self").any()
@@ -75,7 +76,7 @@ def test_selective_teacher_uses_strong_labels_where_pik_is_high(syn):
 
 
 def test_filtering_removes_low_confidence_and_disputed_labels(syn):
-    teacher = FilteredTeacher(strong=syn.features["strong"], drop_share=0.25, seed=0)
+    teacher = FilteredTeacher(drop_share=0.25, seed=0)
     result = Experiment(syn, _pair(syn), teacher=teacher, n_gold=60, seed=0).run(projection=None, progress=False)
     pts = result.points
     assert set(pts["label_source"]) <= {"kept", "low_confidence", "disputed"}

@@ -16,20 +16,20 @@ __all__ = ["compare_methods", "METHODS"]
 METHODS = ("plain", "raven", "ensemw2s", "selective", "filtered")
 
 
-def _teacher(method, exp, extra_weak, seed):
-    strong = exp.X_strong_
+def _teacher(method, extra_weak, seed):
+    """The teacher of ``method``; each receives the weak and strong views in ``fit``."""
     if method == "plain":
         return "probe"
     if method == "raven":
         if not extra_weak:
             raise ValueError("method 'raven' needs extra weak views: pass extra_weak={'name': X (n, d)}.")
-        return RavenTeacher({"weak": exp.X_weak_, **extra_weak}, strong=strong, seed=seed)
+        return RavenTeacher(extra_weak, seed=seed)  # the pair's weak view joins as member "weak"
     if method == "ensemw2s":
         return EnsemW2STeacher(seed=seed)
     if method == "selective":
-        return SelectiveTeacher(strong=strong, seed=seed)
+        return SelectiveTeacher(seed=seed)
     if method == "filtered":
-        return FilteredTeacher(strong=strong, seed=seed)
+        return FilteredTeacher(seed=seed)
     raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}.")
 
 
@@ -67,7 +67,7 @@ def compare_methods(dataset, pair, *, methods=METHODS, extra_weak=None, n_gold: 
     rows = []
     for method in methods:
         t0 = time.perf_counter()
-        result = plain if method == "plain" else _run(base, _teacher(method, base, extra_weak, seed))
+        result = plain if method == "plain" else _run(base, _teacher(method, extra_weak, seed))
         m = result.metrics
         student_ok = result.proba["student"][test].argmax(1) == y
         ceiling_ok = result.proba["ceiling"][test].argmax(1) == y
@@ -81,7 +81,4 @@ def compare_methods(dataset, pair, *, methods=METHODS, extra_weak=None, n_gold: 
 
 
 def _run(base: Experiment, teacher):
-    exp = Experiment(base.dataset, base.pair, teacher=teacher, n_gold=base.n_gold, seed=base.seed, cache=base.cache,
-                     student=base.student, abstain_share=base.abstain_share)
-    exp.X_weak_, exp.X_strong_ = base.X_weak_, base.X_strong_
-    return exp.run(projection=None, progress=False)
+    return base.with_teacher(teacher).run(projection=None, progress=False)
