@@ -9,6 +9,8 @@ when a LoRA student is built.
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 
 __all__ = ["StudentNet", "build_net", "enable_checkpointing", "is_checkpointing", "default_target_modules",
@@ -120,7 +122,11 @@ def build_net(encoder, n_classes: int, *, mode: str, pooling: str, lora: dict, s
                                  target_modules=targets, bias="none")
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            encoder = peft.get_peft_model(encoder, config)
+            with warnings.catch_warnings():
+                # peft (0.21) reads transformers 5's deprecated `is_gradient_checkpointing` while
+                # wrapping; the warning is about peft's code, not ours (we read the new name)
+                warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+                encoder = peft.get_peft_model(encoder, config)
     else:
         _freeze_unused(encoder)
     with torch.random.fork_rng(devices=[]):
