@@ -185,12 +185,13 @@ class Workbench:
         ``keep_review`` keeps the current review queue (after a retrain)."""
         self.result_, self.experiment_ = result, experiment
         old = self.explorer
+        split = old.split if keep_review and old is not None else None  # a retrain keeps the split drawn
         if old is not None:  # stop following the selection before it is cleared; its comms go away
             old.close()
         self.dynamics.release()
         self.selection.clear(source="workbench")
         try:
-            self.explorer = EmbeddingExplorer(result, embeddings=embeddings, selection=self.selection)
+            self.explorer = EmbeddingExplorer(result, embeddings=embeddings, selection=self.selection, split=split)
         except ValueError as exc:  # e.g. no coordinates: say so in the tab
             self.explorer = None
             self._replace_explore([W.HTML(error_html(exc))], old)
@@ -269,7 +270,7 @@ class Workbench:
                              experiment=experiment, keep_review=True)
         finally:
             self.picker.run_button.disabled = False
-        self.tabs.selected_index = _TABS.index("Review")
+            self.tabs.selected_index = _TABS.index("Review")  # where the before/after (or the error) is shown
         return retrain_summary(base, result, labels)
 
     def _replace_explore(self, children, old_explorer):

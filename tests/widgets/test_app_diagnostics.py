@@ -160,6 +160,9 @@ def test_show_in_the_review_tab_draws_the_rows_split_and_selects_it(ran):
     assert wb.selection.get().tolist() == [row]
     for space in ("weak", "strong"):
         assert selected_rows(wb.explorer.figures[space]) == [row]
+    queue.relabel(row, 1 - int(wb.result_.points.loc[row, "teacher_label"]))
+    queue.retrain_button.click()                                # the retrained maps keep the split drawn
+    assert wb.explorer.split == wb.dynamics.map.split == "student_train"
 
 
 def test_a_result_without_its_experiment_shows_the_queue_but_cannot_retrain(ran):
