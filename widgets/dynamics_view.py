@@ -26,7 +26,7 @@ from . import figures as F
 from .explorer import _MapWidget
 from .selection import Selection, points_in_selections
 
-__all__ = ["dynamics_figure", "DynamicsMap", "REGION_COLORS", "TARGETS"]
+__all__ = ["dynamics_figure", "DynamicsMap", "REGION_COLORS", "TARGETS", "split_options"]
 
 TARGETS = ("teacher", "gold")
 #: Shading of the regions (light, under the points).
@@ -44,16 +44,32 @@ def _columns(points, target):
     return points[conf].to_numpy(np.float64), points[var].to_numpy(np.float64)
 
 
-def drawn_rows(points, *, target="teacher", max_points=200_000, seed=0) -> np.ndarray:
-    """Row positions the map draws: finite confidence and variability, sampled above ``max_points``."""
+def split_options(points) -> list:
+    """The splits of the table in protocol order (as the explorer lists them), then ``"all"``."""
+    present = set(points["split"].astype(str)) if "split" in points.columns else set()
+    return [s for s in F.SPLITS if s in present] + sorted(present - set(F.SPLITS)) + ["all"]
+
+
+def _shown(points, target, split):
+    """Mask of the rows with finite confidence and variability in ``split`` (None or "all" = every split)."""
     conf, var = _columns(points, target)
-    finite = np.flatnonzero(np.isfinite(conf) & np.isfinite(var))
+    keep = np.isfinite(conf) & np.isfinite(var)
+    if split not in (None, "all"):
+        check_choice(split, name="split", choices=split_options(points))
+        keep &= points["split"].astype(str).to_numpy() == split
+    return keep
+
+
+def drawn_rows(points, *, target="teacher", max_points=200_000, seed=0, split=None) -> np.ndarray:
+    """Row positions the map draws: finite confidence and variability (in ``split``), sampled above
+    ``max_points``."""
+    finite = np.flatnonzero(_shown(points, target, split))
     return finite[F.sample_rows(len(finite), max_points, seed=seed)]
 
 
 def dynamics_figure(points, *, target: str = "teacher", var_threshold: float | None = None,
                     conf_threshold: float = 0.5, label_names=None, selected=None, max_points: int = 200_000,
-                    seed: int = 0, hover=None) -> go.Figure:
+                    seed: int = 0, hover=None, split: str | None = None) -> go.Figure:
     """Variability (x) against confidence (y) toward the teacher's or the gold label.
 
     Parameters
@@ -69,6 +85,9 @@ def dynamics_figure(points, *, target: str = "teacher", var_threshold: float | N
         Above this a seeded sample is drawn (the title says so).
     hover : list of str, optional
         Precomputed ``figures.hover_text`` for all n rows.
+    split : str, optional
+        Draw only this split (``"test"``, ``"student_train"`` ...); None or ``"all"`` = every row.
+        The default threshold is then taken over that split's points.
 
     Returns
     -------
@@ -78,9 +97,9 @@ def dynamics_figure(points, *, target: str = "teacher", var_threshold: float | N
         are ``layout.shapes`` (3 rectangles) with one annotation each (name and count).
     """
     conf, var = _columns(points, target)
-    rows = drawn_rows(points, target=target, max_points=max_points, seed=seed)
+    rows = drawn_rows(points, target=target, max_points=max_points, seed=seed, split=split)
     codes, names, colors = F.color_groups(points, "category", label_names=label_names)
-    finite = np.isfinite(conf) & np.isfinite(var)
+    finite = _shown(points, target, split)
     thr = cartography_thresholds(var[finite]) if var_threshold is None else float(var_threshold)
     regions = cartography_region(conf, var, var_threshold=thr, conf_threshold=conf_threshold)
     text = np.asarray(hover if hover is not None else F.hover_text(points, label_names=label_names), dtype=object)
@@ -101,8 +120,9 @@ def dynamics_figure(points, *, target: str = "teacher", var_threshold: float | N
     fig.update_layout(shapes=_region_shapes(thr_x, conf_threshold, x_max),
                       annotations=_region_labels(regions[rows], thr_x, conf_threshold, x_max))
     shown = "" if len(rows) == int(finite.sum()) else f" (random sample of {len(rows):,}, seed {seed})"
+    which = "" if split in (None, "all") else f"{split} "
     fig.update_layout(
-        title=dict(text=f"training dynamics toward the {target} label: {int(finite.sum()):,} points{shown}",
+        title=dict(text=f"training dynamics toward the {target} label: {int(finite.sum()):,} {which}points{shown}",
                    font_size=14),
         dragmode="select", height=440, width=520, margin=dict(l=10, r=10, t=50, b=10), template="plotly_white",
         xaxis=dict(title=f"variability (std of p({target} label) over epochs)", range=[0, x_max], zeroline=False),
@@ -141,18 +161,22 @@ class DynamicsMap:
     label_names : sequence of str, optional
     max_points : int, default 200_000
     seed : int
+    split : str, optional
+        Draw one split (``"test"``, ``"student_train"`` ...); default ``"all"``. The Workbench
+        links :attr:`split_dropdown` to the explorer's, so both draw the same split.
 
     Attributes
     ----------
     figure : go.FigureWidget
     selection : Selection
+    target_dropdown, split_dropdown : ipywidgets.Dropdown
     widget : ipywidgets.VBox
     """
 
     source = "dynamics"
 
     def __init__(self, data, *, selection=None, target: str = "teacher", label_names=None,
-                 max_points: int = 200_000, seed: int = 0):
+                 max_points: int = 200_000, seed: int = 0, split: str | None = None):
         points = getattr(data, "points", data)
         if not hasattr(points, "columns"):
             raise TypeError(f"DynamicsMap needs a Result or a points DataFrame; got {type(data).__name__}.")
@@ -169,6 +193,9 @@ class DynamicsMap:
         self.target_dropdown = W.Dropdown(options=[t for t in TARGETS if f"conf_{t}" in self.points.columns
                                                    and self.points[f"conf_{t}"].notna().any()] or [target],
                                           value=target, description="toward")
+        split = "all" if split is None else split
+        check_choice(split, name="split", choices=split_options(self.points))
+        self.split_dropdown = W.Dropdown(options=split_options(self.points), value=split, description="split")
         self.info_html = W.HTML()
         self.figure = _MapWidget(self._build(target))
         main = self.figure.data[0]
@@ -177,16 +204,18 @@ class DynamicsMap:
         main.on_click(lambda trace, points, state: self._on_click(points.point_inds))
         self.figure.layout.on_change(lambda *_: self._on_layout_selections(), "selections")
         self.target_dropdown.observe(lambda c: self.set_target(c["new"]), names="value")
+        self.split_dropdown.observe(lambda c: self.show_split(c["new"]), names="value")
         self.selection.observe(self._on_selection_changed, names="indices")
-        self.widget = W.VBox([self.target_dropdown, self.figure, self.info_html])
+        self.widget = W.VBox([W.HBox([self.target_dropdown, self.split_dropdown]), self.figure, self.info_html])
         self._render_info()
 
     def _build(self, target):
-        self._rows = drawn_rows(self.points, target=target, max_points=self.max_points, seed=self.seed)
+        split = self.split_dropdown.value
+        self._rows = drawn_rows(self.points, target=target, max_points=self.max_points, seed=self.seed, split=split)
         self._pos = np.full(len(self.points), -1, dtype=np.int64)
         self._pos[self._rows] = np.arange(len(self._rows))
         return dynamics_figure(self.points, target=target, label_names=self.label_names, max_points=self.max_points,
-                               seed=self.seed, hover=self._hover, selected=self.selection.indices)
+                               seed=self.seed, hover=self._hover, selected=self.selection.indices, split=split)
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
@@ -201,7 +230,22 @@ class DynamicsMap:
         if self.target_dropdown.value != target:
             self.target_dropdown.value = target  # its observer calls back here
             return
-        fig = self._build(target)
+        self._redraw()
+
+    @property
+    def split(self) -> str:
+        return self.split_dropdown.value
+
+    def show_split(self, split: str) -> None:
+        """Draw only ``split`` (``"all"`` = every row; one batch update); the selection is kept."""
+        check_choice(split, name="split", choices=split_options(self.points))
+        if self.split_dropdown.value != split:
+            self.split_dropdown.value = split  # its observer calls back here
+            return
+        self._redraw()
+
+    def _redraw(self):
+        fig = self._build(self.target)
         with self.figure.batch_update():
             self.figure.data[0].update(fig.data[0].to_plotly_json())
             for stub, new in zip(self.figure.data[1:], fig.data[1:]):

@@ -18,6 +18,7 @@ import time
 
 import ipywidgets as W
 
+from . import student_choice as SC
 from .cli import DEFAULTS
 
 __all__ = ["ModelPairPicker", "parse_rules", "error_html", "dataset_options", "default_run", "is_cancellation",
@@ -123,7 +124,7 @@ class ModelPairPicker:
         Run in a daemon thread (so Cancel works); False runs inline (scripts, tests).
     **values
         Initial control values: ``dataset, classes, max_per_class, weak, strong, teacher,
-        n_gold, abstain_below, rules, epochs, device, seed``.
+        n_gold, abstain_below, rules, student ("head" | "lora" | "full"), epochs, device, seed``.
 
     Attributes
     ----------
@@ -174,12 +175,16 @@ class ModelPairPicker:
             "abstain": W.Checkbox(value=False, description="also abstain below confidence"),
             "abstain_below": W.FloatSlider(value=0.7, min=0.5, max=0.99, step=0.01, description="below conf"),
             "rules": W.Textarea(value="", description="rules", placeholder="love => positive\nawful => negative"),
-            "epochs": W.IntText(value=30, description="epochs"),
+            "student": W.Dropdown(options=list(SC.STUDENTS), value="head", description="student",
+                                  tooltip="a head on the frozen strong embeddings, or the strong model itself "
+                                          "fine-tuned on the teacher's labels (as w2s run --finetune)"),
+            "epochs": W.IntText(value=SC.DEFAULT_EPOCHS["head"], description="epochs"),
             "device": W.Dropdown(options=["auto", "cpu", "cuda"], value="auto", description="device"),
             "seed": W.IntText(value=DEFAULTS["seed"], description="seed"),
         }
-        for name in ("teacher", "abstain", "dataset"):
+        for name in ("teacher", "abstain", "dataset", "student"):
             c[name].observe(lambda _: self._sync_visibility(), names="value")
+        c["student"].observe(self._on_student, names="value")
         self.run_button = W.Button(description="Run", icon="play", button_style="success")
         self.cancel_button = W.Button(description="Cancel", icon="stop", disabled=True)
         self.run_button.on_click(lambda _: self.run())
@@ -190,10 +195,11 @@ class ModelPairPicker:
         self.error_area = W.HTML("")
         self.note = W.HTML("")
         self.features_note = W.HTML("")
+        self.student_note = W.HTML("")
         self.form = W.HBox([W.VBox([c["dataset"], c["weak"], c["strong"], self.features_note, c["classes"],
                                     c["max_per_class"]]),
                             W.VBox([c["teacher"], c["n_gold"], c["abstain_share"], c["abstain"], c["abstain_below"],
-                                    c["rules"],
+                                    c["rules"], c["student"], self.student_note,
                                     c["epochs"], c["device"], c["seed"]])], layout=W.Layout(flex_flow="row wrap"))
         self.widget = W.VBox([
             self.note,
@@ -227,6 +233,20 @@ class ModelPairPicker:
         self.features_note.value = (f"<i>{html.escape(str(c['dataset'].value))} brings its own weak and strong "
                                     "features (its texts are placeholders): the encoder boxes are not used.</i>"
                                     if own else "")
+        reason = self._student_reason()
+        self.student_note.value = ("" if reason is None else
+                                   f"<div style='color:#b00020'>{html.escape(reason)}</div>")
+
+    def _student_reason(self):
+        dataset = str(self.controls["dataset"].value).strip()
+        return SC.unavailable_reason(self.controls["student"].value, own_features=uses_own_features(dataset),
+                                     dataset=dataset)
+
+    def _on_student(self, change):
+        """An untouched epochs box follows the student's default (30 for the head, 3 to fine-tune)."""
+        epochs = self.controls["epochs"]
+        if epochs.value == SC.DEFAULT_EPOCHS[change["old"]]:
+            epochs.value = SC.DEFAULT_EPOCHS[change["new"]]
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
@@ -236,7 +256,8 @@ class ModelPairPicker:
         """The current choices as plain values (raises ValueError naming a bad one)."""
         c = self.controls
         out = {name: c[name].value for name in ("dataset", "classes", "max_per_class", "weak", "strong",
-                                                 "teacher", "n_gold", "epochs", "device", "seed", "rules")}
+                                                 "teacher", "n_gold", "student", "epochs", "device", "seed",
+                                                 "rules")}
         for name in ("dataset", "weak", "strong"):
             out[name] = str(out[name]).strip()
             if not out[name]:
@@ -247,6 +268,9 @@ class ModelPairPicker:
         out["abstain_below"] = float(c["abstain_below"].value) if c["abstain"].value else None
         out["abstain_share"] = float(c["abstain_share"].value) or None
         out["classes"] = tuple(s.strip() for s in str(out["classes"]).split(",") if s.strip())
+        reason = self._student_reason()
+        if reason is not None:
+            raise ValueError(reason)
         return out
 
     def build_experiment(self):
@@ -268,7 +292,8 @@ class ModelPairPicker:
         return Experiment(dataset, pair, teacher=cfg["teacher"], n_gold=cfg["n_gold"], seed=cfg["seed"],
                           abstain_below=cfg["abstain_below"], abstain_share=cfg["abstain_share"],
                           teacher_options=teacher_options,
-                          student={"epochs": cfg["epochs"]})
+                          student=SC.student_options(cfg["student"], strong=cfg["strong"], epochs=cfg["epochs"],
+                                                     device=cfg["device"]))
 
     def set_experiment(self, experiment) -> None:
         """Run this already-built experiment instead of building one from the controls."""

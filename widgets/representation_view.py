@@ -147,9 +147,9 @@ class RepresentationView:
                                         continuous_update=False)
         self.color = W.Dropdown(options=list(self.colorings) or ["none"], description="colour")
         self.figure = go.FigureWidget(self._build())
-        self._quiet = False
+        self._quiet = self._quiet_color = False
         self.slider.observe(lambda _: None if self._quiet else self.redraw(), names="value")
-        self.color.observe(lambda _: self.redraw(), names="value")
+        self.color.observe(lambda _: None if self._quiet_color else self.redraw(), names="value")
         self.widget = W.VBox([W.HBox([self.slider, self.color]), self.figure])
 
     def set_history(self, history) -> None:
@@ -164,6 +164,22 @@ class RepresentationView:
                 self.slider.value = epochs[-1]
             finally:
                 self._quiet = False
+        self.redraw()
+
+    def set_coloring(self, name: str, values) -> None:
+        """Add or replace a colouring (e.g. ``"category"`` once the run has its W2S categories), shape (n_eval,)."""
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"name must be a non-empty str, e.g. 'category'; got {name!r}.")
+        self.colorings[name] = np.asarray(values)
+        options = list(self.colorings)
+        if list(self.color.options) != options:
+            current = self.color.value if self.color.value in options else options[0]
+            self._quiet_color = True  # one redraw below, not one per trait change
+            try:
+                self.color.options = options
+                self.color.value = current
+            finally:
+                self._quiet_color = False
         self.redraw()
 
     def on_epoch_end(self, record) -> bool:

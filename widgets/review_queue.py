@@ -7,12 +7,14 @@ label dropdown ("—" = not reviewed), an Accept button (keep the teacher's labe
 button (select the point in every linked map through the shared ``Selection``). "Review the
 top N" resizes the queue, keeping the reviews made so far. Retrain calls the user's
 ``on_retrain(reviewed_labels)`` with ``{row: label}``; whatever it returns (e.g. a dict of
-metrics before/after) is shown under the button.
+metrics before/after) is shown under the button. A ``concurrent.futures.Future`` (a retrain
+running in a thread) disables Retrain until it is done, then shows its result or error.
 """
 
 from __future__ import annotations
 
 import html
+from concurrent.futures import Future
 
 import ipywidgets as W
 
@@ -58,6 +60,7 @@ class ReviewQueueWidget:
             raise TypeError(f"on_retrain must be callable; got {on_retrain!r}.")
         self.queue, self.on_retrain, self.selection, self.max_text = queue, on_retrain, selection, int(max_text)
         self.last_result = None
+        self._busy = False  # a retrain runs in a thread
         self.top_input = W.BoundedIntText(value=queue.top, min=1, max=max(len(queue.points), 1),
                                           description="review top")
         self.top_button = W.Button(description="Set queue length", icon="list")
@@ -117,7 +120,7 @@ class ReviewQueueWidget:
         self.summary_html.value = (f"<b>{len(q):,}</b> pseudolabels most likely wrong, by teacher-error score · "
                                    f"{q.n_reviewed:,} reviewed · {q.n_changed:,} relabelled")
         self.retrain_button.description = f"Retrain with {q.n_reviewed:,} reviewed labels"
-        self.retrain_button.disabled = self.on_retrain is None
+        self.retrain_button.disabled = self.on_retrain is None or self._busy
 
     def _entry(self, row):
         for entry in self.rows:
@@ -161,18 +164,42 @@ class ReviewQueueWidget:
         self._build_rows()
 
     def retrain(self):
-        """Call ``on_retrain(reviewed_labels)`` and show what it returned."""
+        """Call ``on_retrain(reviewed_labels)`` and show what it returned.
+
+        When it returns a ``Future``, Retrain stays disabled until the future is done; its
+        result (or error) is then shown and kept in :attr:`last_result`.
+        """
         if self.on_retrain is None:
             raise ValueError("no on_retrain callback was given; pass on_retrain=lambda labels: ...")
         labels = self.queue.reviewed_labels()
         self.status_html.value = f"<i>retraining with {len(labels):,} reviewed labels…</i>"
         try:
-            self.last_result = self.on_retrain(labels)
+            out = self.on_retrain(labels)
         except Exception as exc:  # shown in the widget; the kernel keeps running
-            self.status_html.value = f"<span style='color:#d62728'>retrain failed: {html.escape(repr(exc))}</span>"
+            self._show_error(exc)
             raise
-        self.status_html.value = _describe(self.last_result, len(labels))
-        return self.last_result
+        if isinstance(out, Future):
+            self._busy = self.retrain_button.disabled = True
+            self.status_html.value = (f"<i>retraining with {len(labels):,} reviewed labels… "
+                                      "(the Training tab shows it live)</i>")
+            out.add_done_callback(lambda f: self._finished(f, len(labels)))
+            return out
+        self.last_result = out
+        self.status_html.value = _describe(out, len(labels))
+        return out
+
+    def _finished(self, future, n_labels):
+        self._busy = False
+        self.retrain_button.disabled = self.on_retrain is None
+        exc = future.exception()
+        if exc is not None:
+            self._show_error(exc)
+            return
+        self.last_result = future.result()
+        self.status_html.value = _describe(self.last_result, n_labels)
+
+    def _show_error(self, exc):
+        self.status_html.value = f"<span style='color:#d62728'>retrain failed: {html.escape(repr(exc))}</span>"
 
 
 def _describe(result, n_labels) -> str:

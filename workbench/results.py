@@ -94,6 +94,14 @@ class Result:
     def save(self, out_dir) -> Path:
         """Write ``points.parquet``, ``metrics.json``, ``history.json``, ``proba.npz``, ``config.json``.
 
+        ``proba.npz`` holds ``proba_<name>`` (n, k), ``epoch_proba`` (E, n, k) float16,
+        ``history_<role>_<epoch>`` (each record's held-out probabilities) and
+        ``extra_<role>_<epoch>_<key>`` (each array in ``EpochRecord.extra``, e.g. a fine-tuned
+        student's per-epoch ``representation`` maps, dtype kept). Each record in
+        ``history.json`` has ``extra`` (its JSON-able extras: numbers, strings, lists) and
+        ``extra_arrays`` (``{key: npz name}`` of its array extras). Extras that are neither
+        are left out with a warning naming them.
+
         Files are written to temporary names and moved into place, so an interrupted save
         never leaves a half-written file under the final name.
         """
@@ -134,14 +142,36 @@ class Result:
         )
 
     def _history_json(self) -> dict:
-        return {
-            role: [
-                {"epoch": r.epoch, "n_epochs": r.n_epochs, "train_loss": r.train_loss,
-                 "val_loss": r.val_loss, "metrics": r.metrics, "role": r.role}
-                for r in records
-            ]
-            for role, records in self.history.items()
-        }
+        out = {}
+        for role, records in self.history.items():
+            out[role] = []
+            for r in records:
+                plain, arrays = _split_extra(role, r)
+                out[role].append({"epoch": r.epoch, "n_epochs": r.n_epochs, "train_loss": r.train_loss,
+                                  "val_loss": r.val_loss, "metrics": r.metrics, "role": r.role, "extra": plain,
+                                  "extra_arrays": {name: key for name, (key, _) in arrays.items()}})
+        return out
+
+
+def _split_extra(role: str, record, *, warn: bool = True) -> tuple:
+    """``record.extra`` as ``(json_extras, {name: (npz key, array)})``; other values are left out (warned)."""
+    plain, arrays, dropped = {}, {}, []
+    for name, value in (getattr(record, "extra", None) or {}).items():
+        if isinstance(value, np.ndarray) and value.dtype != object:
+            arrays[str(name)] = (f"extra_{role}_{record.epoch}_{name}", value)
+            continue
+        try:
+            _dumps(value)
+        except (TypeError, ValueError):
+            dropped.append(str(name))
+            continue
+        plain[str(name)] = value
+    if dropped and warn:
+        import warnings
+
+        warnings.warn(f"Result.save leaves out EpochRecord.extra {dropped} of the {role} record of epoch "
+                      f"{record.epoch}: store numeric arrays or JSON-able values there to keep them.", stacklevel=3)
+    return plain, arrays
 
 
 def _history_from_json(data: dict, arrays: dict) -> dict:
@@ -154,6 +184,8 @@ def _history_from_json(data: dict, arrays: dict) -> dict:
                 val_loss=r["val_loss"], proba=arrays.get(f"history_{role}_{r['epoch']}"),
                 metrics={k: float("nan") if v is None else v for k, v in r["metrics"].items()},  # JSON null = NaN
                 role=r.get("role", role),
+                extra={**(r.get("extra") or {}),
+                       **{name: arrays[key] for name, key in (r.get("extra_arrays") or {}).items() if key in arrays}},
             )
             for r in records
         ]
@@ -168,6 +200,7 @@ def _save_npz(path, proba: dict, history: dict, epoch_proba=None) -> None:
         for r in records:
             if r.proba is not None:
                 arrays[f"history_{role}_{r.epoch}"] = np.asarray(r.proba, dtype=np.float32)
+            arrays.update(dict(_split_extra(role, r, warn=False)[1].values()))  # warned by _history_json
     with open(path, "wb") as fh:
         np.savez_compressed(fh, **arrays)
 

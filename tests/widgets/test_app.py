@@ -30,7 +30,7 @@ def test_workbench_opens_the_picker_on_the_offline_default_without_heavy_work():
     state = json.loads(out.stdout.strip().splitlines()[-1])
     assert state["threads"] == 1 and state["heavy"] == []
     assert state["experiment"] and state["explorer"]
-    assert state["titles"] == ["Setup", "Training", "Explore"] and state["tab"] == 0
+    assert state["titles"] == ["Setup", "Training", "Explore", "Dynamics", "Review"] and state["tab"] == 0
     cfg = state["config"]
     assert (cfg["dataset"], cfg["weak"], cfg["strong"]) == (DEFAULTS["dataset"], DEFAULTS["weak"], DEFAULTS["strong"])
     assert cfg["classes"] == ["negative", "positive"]

@@ -113,3 +113,21 @@ def test_missing_dynamics_columns_raise(fakes):
         dynamics_figure(fakes.make_points(20))
     with pytest.raises(ValueError, match="target must be one of"):
         dynamics_figure(fakes.make_points(20), target="student")
+
+
+def test_one_split_at_a_time_keeps_the_selection(dyn_points):
+    dmap = DynamicsMap(dyn_points, split="test")
+    split = dyn_points["split"].to_numpy()
+    covered = dyn_points["covered"].to_numpy()
+    rows = np.asarray(dmap.figure.data[0].customdata)
+    assert rows.tolist() == np.flatnonzero((split == "test") & covered).tolist()
+    assert f"{len(rows):,} test points" in dmap.figure.layout.title.text
+    train_row = int(np.flatnonzero((split == "student_train") & covered)[0])
+    dmap.selection.set([int(rows[0]), train_row])
+    assert list(dmap.figure.data[0].selectedpoints) == [0]       # the training row is not drawn here
+    dmap.split_dropdown.value = "student_train"
+    rows = np.asarray(dmap.figure.data[0].customdata)
+    assert set(split[rows]) == {"student_train"} and len(dmap.selection) == 2
+    assert list(rows[np.asarray(dmap.figure.data[0].selectedpoints)]) == [train_row]
+    with pytest.raises(ValueError, match="split must be one of"):
+        DynamicsMap(dyn_points, split="nope")

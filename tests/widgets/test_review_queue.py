@@ -98,3 +98,25 @@ def test_bad_arguments(setup, fakes):
         w.retrain()
     with pytest.raises(ValueError, match="no selection"):
         w.show(w.rows[0]["row"])
+
+
+def test_a_retrain_that_returns_a_future_keeps_retrain_disabled_until_it_is_done(setup, fakes):
+    from concurrent.futures import Future
+
+    _, _, queue = setup
+    future = Future()
+    w = ReviewQueueWidget(queue, label_names=fakes.LABEL_NAMES, on_retrain=lambda labels: future)
+    w.accept(w.rows[0]["row"])
+    assert w.retrain() is future
+    assert w.retrain_button.disabled and "retraining with 1 reviewed labels" in w.status_html.value
+    w.relabel(w.rows[1]["row"], 0)                               # reviewing on while it runs keeps it disabled
+    assert w.retrain_button.disabled and w.last_result is None
+    future.set_result({"student acc after": 0.8})
+    assert not w.retrain_button.disabled and w.last_result == {"student acc after": 0.8}
+    assert "0.800" in w.status_html.value
+    failed = Future()
+    w.on_retrain = lambda labels: failed
+    w.retrain()
+    failed.set_exception(RuntimeError("out of memory"))
+    assert "retrain failed" in w.status_html.value and "out of memory" in w.status_html.value
+    assert not w.retrain_button.disabled
