@@ -101,9 +101,10 @@ def _kernel_idle(page) -> bool:
 
 def _tab(page, name):
     """Open one of the Workbench's tabs (not JupyterLab's own tab bars: the notebook's tab is a tab too)."""
-    title = re.compile(rf"^\s*{name}\s*$")
-    page.locator(".w2s-workbench .lm-TabBar-tab", has_text=title).first.click()
-    _wait(page, lambda: page.locator(".w2s-workbench .lm-TabBar-tab.lm-mod-current", has_text=title).count() > 0,
+    tab = page.locator(".lm-TabBar-tab", has_text=name).first  # the notebook is w2s_tabs.ipynb: no clash
+    tab.scroll_into_view_if_needed()
+    tab.click()
+    _wait(page, lambda: page.locator(".lm-TabBar-tab.lm-mod-current", has_text=name).count() > 0,
           timeout=30, what=f"the {name} tab to open")
 
 
@@ -129,10 +130,6 @@ def _click_until_selected(page, label, *, attempts=5):
     raise AssertionError(f"the kernel never saw a click on the dynamics map in {attempts} attempts")
 
 
-@pytest.mark.xfail(reason="NOT YET WORKING (2026-12-02, 0 of 3 runs): the Workbench rendered and both explorer maps "
-                          "were found, but the locator of the Workbench's 'Dynamics' tab "
-                          "('.w2s-workbench .lm-TabBar-tab' with a regex text) matched nothing for 30 s, so the "
-                          "click on the dynamics map was never reached; see the tabs helper's report", strict=False)
 def test_a_click_in_the_dynamics_map_selects_the_point_in_both_explorer_maps(tmp_path):
     root = tmp_path / "lab"
     root.mkdir()
