@@ -62,8 +62,16 @@ def overlap(a, b, *, slack: float = 1.0) -> bool:
             and min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > slack)
 
 
+def open_file_browser(page) -> bool:
+    """Open JupyterLab's file browser in the left sidebar (as a lecturer has it); True if open."""
+    return page.evaluate("() => { const s = window.jupyterapp.shell; s.activateById('filebrowser');"
+                         " return !s.leftCollapsed; }")
+
+
 def _show(page, tab: str, width: int) -> None:
     page.set_viewport_size({"width": width, "height": 1000})
+    if not open_file_browser(page):
+        raise AssertionError("the file browser did not open in the left sidebar")
     page.locator(".lm-TabBar-tab", has_text=tab).first.click()
     page.wait_for_timeout(1500)  # the ResizeObserver's event, then plotly's relayout
 
