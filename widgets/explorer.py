@@ -123,6 +123,10 @@ class EmbeddingExplorer(SelectionIO):
         self._groups = F.color_groups(self.points, color_by, label_names=self.label_names)
         self._split = split
         self._drawn = self._drawn_rows()
+        # Made before the maps: anywidget's front end gives each model 2 s from its creation to
+        # load its code, then reports "[anywidget] Failed to initialize model."; created after the
+        # maps, this tiny widget's 2 s passed while the browser was busy with their 5 MB of plotly.js.
+        self._fit = FitWidth()
         self.figures = {s: responsive(_MapWidget(self._figure(s))) for s in _SPACES}
         for space, fig in self.figures.items():
             self._wire(space, fig)
@@ -217,7 +221,7 @@ class EmbeddingExplorer(SelectionIO):
         table = W.VBox([W.HBox([self.sort_dropdown, self.ascending, self.csv_path, self.export_button],
                                layout=W.Layout(flex_flow="row wrap")), self.export_html, self.table_html],
                        layout=W.Layout(width="100%"))
-        self.widget = W.VBox([W.HTML(EP.STYLE), FitWidth(), W.HBox([self.color_dropdown, self.split_dropdown],
+        self.widget = W.VBox([W.HTML(EP.STYLE), self._fit, W.HBox([self.color_dropdown, self.split_dropdown],
                                                        layout=W.Layout(flex_flow="row wrap")),
                               self.summary_html, maps, legend, self.stats_html, table,
                               W.HTML("<b>Nearest neighbours</b> (click a point in either map)"), self.neighbors_html],

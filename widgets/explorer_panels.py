@@ -17,8 +17,8 @@ __all__ = ["TABLE_COLUMNS", "split_label", "split_summary", "legend_row", "selec
 
 #: Columns of the selection table, text first (what a reader looks at), ids last.
 TABLE_COLUMNS = ("text", "category", "gold", "teacher", "teacher_conf", "student", "student_conf", "split", "id")
-_WIDTHS = {"text": "36%", "category": "12%", "gold": "7%", "teacher": "7%", "teacher_conf": "7%",
-           "student": "7%", "student_conf": "7%", "split": "9%", "id": "8%"}
+_WIDTHS = {"text": "34%", "category": "12%", "gold": "6%", "teacher": "9%", "teacher_conf": "6%",
+           "student": "9%", "student_conf": "6%", "split": "9%", "id": "9%"}  # "teacher" needs ~65 px at 1280
 _HEADERS = {"teacher_conf": "t. conf", "student_conf": "s. conf"}
 _MAX_TEXT = 200
 

@@ -26,7 +26,10 @@ function render({ model, el }) {
     if (!box || typeof ResizeObserver !== "function") { return; }
     observer = new ResizeObserver((entries) => {
       const width = Math.round(entries[0].contentRect.width);
-      if (width === last || width === 0) { return; }
+      // A hidden box (another tab shown) measures 0: forget the last width, so that showing it
+      // again refits even at the width it had (a resize sent while it was hidden did nothing).
+      if (width === 0) { last = 0; return; }
+      if (width === last) { return; }
       last = width;
       clearTimeout(timer);
       timer = setTimeout(() => window.dispatchEvent(new Event("resize")), 80);

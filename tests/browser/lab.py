@@ -43,7 +43,11 @@ def jupyter_lab(root: Path, *, timeout: float = 90.0):
     (settings / "page_config.json").write_text(json.dumps(
         {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
     venv_share = str(Path(sys.prefix) / "share" / "jupyter")
-    env = {**os.environ,
+    # the kernel imports workbench/widgets from this checkout (not from wherever the venv's
+    # editable install points, e.g. another worktree sharing the venv)
+    repo = str(Path(__file__).resolve().parents[2])
+    python_path = os.pathsep.join(p for p in (repo, os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "PYTHONPATH": python_path,
            "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_DATA_DIR": str(home / "data"),
            "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "IPYTHONDIR": str(home / "ipython"),
            "JUPYTER_PATH": venv_share, "JUPYTER_PLATFORM_DIRS": "1"}

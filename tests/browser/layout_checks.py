@@ -39,10 +39,17 @@ MONITOR_JS = """() => {
   const rect = """ + _RECT + """;
   const root = document.querySelector('.w2s-monitor');
   const gd = root.querySelector('.js-plotly-plot');
+  // what a reader sees: a legend's entries (not its padded background) and a title's text
+  const union = (els) => { const rs = els.map(e => e.getBoundingClientRect()).filter(r => r.width && r.height);
+      if (!rs.length) return null;
+      const u = {left: Math.min(...rs.map(r => r.left)), right: Math.max(...rs.map(r => r.right)),
+                 top: Math.min(...rs.map(r => r.top)), bottom: Math.max(...rs.map(r => r.bottom))};
+      return {...u, width: u.right - u.left, height: u.bottom - u.top}; };
   const legends = Array.from(gd.querySelectorAll('g')).filter(g => /^legend\\d*$/.test(g.getAttribute('class') || ''))
-      .map(g => ({name: g.getAttribute('class'), box: rect(g.getBoundingClientRect())}));
+      .map(g => ({name: g.getAttribute('class'), box: union(Array.from(g.querySelectorAll('.traces')))}))
+      .filter(x => x.box);
   const titles = Array.from(gd.querySelectorAll('g.annotation')).map(g => ({name: g.textContent.slice(0, 40),
-      box: rect(g.getBoundingClientRect())}));
+      box: union(Array.from(g.querySelectorAll('text')))})).filter(x => x.box);
   return {root: rect(root.getBoundingClientRect()), plot: rect(gd.getBoundingClientRect()), width: gd._fullLayout.width,
           legends, titles};
 }"""
@@ -62,8 +69,16 @@ def overlap(a, b, *, slack: float = 1.0) -> bool:
             and min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > slack)
 
 
+def open_file_browser(page) -> bool:
+    """Open JupyterLab's file browser in the left sidebar (as a lecturer has it); True if open."""
+    return page.evaluate("() => { const s = window.jupyterapp.shell; s.activateById('filebrowser');"
+                         " return !s.leftCollapsed; }")
+
+
 def _show(page, tab: str, width: int) -> None:
     page.set_viewport_size({"width": width, "height": 1000})
+    if not open_file_browser(page):
+        raise AssertionError("the file browser did not open in the left sidebar")
     page.locator(".lm-TabBar-tab", has_text=tab).first.click()
     page.wait_for_timeout(1500)  # the ResizeObserver's event, then plotly's relayout
 

@@ -414,3 +414,19 @@ def test_close_closes_every_widget_of_the_view(points):
     assert len(W.Widget.widgets) > before
     ex.close()
     assert len(W.Widget.widgets) == before
+
+
+def test_the_fit_widget_is_opened_before_the_maps(points):
+    """anywidget's front end gives a model 2 s from its creation to load its code; the maps' 5 MB
+    of plotly.js, loaded first, used up the FitWidth's 2 s in the browser ("Failed to initialize
+    model."), so its comm is opened before theirs (widgets are created in the browser in that order)."""
+    import ipywidgets as W
+
+    from widgets.resize import FitWidth
+
+    ex = EmbeddingExplorer(points)
+    order = list(W.Widget.widgets.values())
+    fit = [w for w in ex.widget.children if isinstance(w, FitWidth)]
+    assert len(fit) == 1
+    assert all(order.index(fit[0]) < order.index(fig) for fig in ex.figures.values())
+    ex.close()
