@@ -188,6 +188,9 @@ class TrainingMonitor:
         self.result_ = self.error_ = self.thread_ = None
         self._last_draw, self._t0 = -math.inf, time.monotonic()
         panels = self._build()
+        # made before the figure, so its tiny script loads before the ~5 MB of plotly.js (anywidget gives
+        # every model 2 s from its creation to load its code, and the figure's load would eat them)
+        fit = FitWidth()
         self.figure = responsive(go.FigureWidget(compose(panels)))
         self._slices = _panel_slices(panels)
         self.figure.layout.autosize = True  # full width of the notebook, whatever the screen
@@ -196,7 +199,7 @@ class TrainingMonitor:
         self.stop_button.on_click(lambda _: self.stop())
         self.status_html = W.HTML("<i>Waiting for training to start.</i>")
         self.pgr_html = W.HTML()
-        self.widget = W.VBox([FitWidth(), W.HBox([self.stop_button, self.status_html]), self.pgr_html, self.figure],
+        self.widget = W.VBox([fit, W.HBox([self.stop_button, self.status_html]), self.pgr_html, self.figure],
                              layout=W.Layout(width="100%"))
         self.widget.add_class("w2s-monitor")
         self.widget.add_class("w2s-fit")
