@@ -86,6 +86,32 @@ def review_reason(result) -> str | None:
             "(the default) to rank the pseudolabels most likely wrong.")
 
 
+def most_changed_html(points, *, split=None, top: int = 15, max_text: int = 140) -> str:
+    """A table of the ``top`` points whose k nearest neighbours changed most between the weak and
+    strong spaces (lowest ``knn_jaccard`` first), in ``split`` (every row for None or "all"); text escaped."""
+    if "knn_jaccard" not in points.columns:
+        return "<i>No knn_jaccard column: the neighbourhood change was not computed for this result.</i>"
+    from workbench.diagnostics.neighbourhood import most_changed
+
+    split = None if split == "all" else split
+    rows = points if split is None else points[points["split"] == split]
+    picked = rows.iloc[most_changed(rows["knn_jaccard"].to_numpy(np.float64), top=top)]
+    body = "".join(
+        f"<tr><td>{html.escape(str(r.id))}</td><td>{html.escape(_cut(str(r.text), max_text))}</td>"
+        f"<td>{html.escape(str(r.category))}</td><td>{r.knn_jaccard:.2f}</td></tr>"
+        for r in picked.itertuples(index=False))
+    where = "every split" if split is None else f"the {html.escape(str(split))} split"
+    return (f"<b>Points whose neighbourhood changed most</b> ({where}; Jaccard overlap of the 10 nearest "
+            "neighbours in weak vs strong space, 0 = none shared)"
+            "<table style='width:100%;border-collapse:collapse'><tr><th align=left>id</th><th align=left>text</th>"
+            f"<th align=left>category</th><th align=left>Jaccard</th></tr>{body}</table>")
+
+
+def _cut(text: str, n: int) -> str:
+    text = " ".join(html.unescape(text).split())
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
 class DynamicsPanel:
     """The Dynamics tab: the dynamics map linked to the explorer through one ``Selection``.
 
@@ -127,7 +153,12 @@ class DynamicsPanel:
                        "(confidence) against its spread (variability). <b>Hard</b> (low confidence, low "
                        "variability): the student never fits the teacher's label, a likely teacher error. "
                        "A box, lasso or click here selects the same points in the Explore tab's maps.")
-        _swap(self.widget, [intro, self.map.widget])
+        self.changed_html = W.HTML(most_changed_html(result.points, split=self.map.split_dropdown.value),
+                                   layout=W.Layout(width="100%"))
+        self.map.split_dropdown.observe(  # the list follows the split drawn in the maps
+            lambda c: setattr(self.changed_html, "value", most_changed_html(result.points, split=c["new"])),
+            names="value")
+        _swap(self.widget, [intro, self.map.widget, self.changed_html])
         return self.map
 
     def release(self) -> None:

@@ -33,7 +33,7 @@ __all__ = [
     "COLOR_MODES", "CATEGORY_COLORS", "color_groups", "hover_text", "sample_rows", "resolve_label_names",
     "scatter_coords", "scatter_title", "discrete_colorscale", "legend_entry",
     "scatter_embedding", "accuracy_curves", "misfit_gain", "reliability_diagram",
-    "pgr_gauge", "pgr_text", "category_bar", "SOURCE_COLUMNS", "color_modes",
+    "pgr_gauge", "pgr_text", "category_bar", "SOURCE_COLUMNS", "SCORE_COLUMNS", "color_modes", "score_groups",
     "coord_columns", "has_coords", "finite_or_none", "marker_style", "SPLITS",
 ]
 
@@ -43,6 +43,11 @@ SPLITS = ("test", "student_train", "weak_train", "val")
 #: Per-point columns some teachers add (``workbench.methods``): which member labelled a point,
 #: where its training label came from. Each is a colour mode when the table has it.
 SOURCE_COLUMNS = ("labelled_by", "label_source")
+#: Per-point scores (workbench.diagnostics) offered as colour modes, binned by rank into
+#: :data:`SCORE_BINS` (share of the finite rows in each group, lowest first).
+SCORE_COLUMNS = ("teacher_error_score", "knn_jaccard")
+SCORE_BINS = ((0.0, 0.5), (0.5, 0.8), (0.8, 0.9), (0.9, 1.0))
+_SCORE_COLORS = ("#C6DBEF", "#6BAED6", "#2171B5", "#08306B")  # one hue, light -> dark
 _SOURCE_COLORS = P.SOURCE_COLORS
 SPACES = ("weak", "strong")
 
@@ -103,8 +108,42 @@ def _label_color(i: int) -> str:
 
 
 def color_modes(points) -> tuple:
-    """The colour modes ``points`` supports: :data:`COLOR_MODES` plus its :data:`SOURCE_COLUMNS`."""
-    return COLOR_MODES + tuple(c for c in SOURCE_COLUMNS if c in getattr(points, "columns", ()))
+    """The colour modes ``points`` supports: :data:`COLOR_MODES` plus the :data:`SOURCE_COLUMNS`
+    and :data:`SCORE_COLUMNS` it has."""
+    columns = getattr(points, "columns", ())
+    return COLOR_MODES + tuple(c for c in SOURCE_COLUMNS + SCORE_COLUMNS if c in columns)
+
+
+def score_groups(values):
+    """Rank-based groups of a score: lowest 50 %, 50–80 %, 80–90 %, top 10 % (:data:`SCORE_BINS`).
+
+    Ties are split by row order, so each group holds its share of the finite rows; a group is
+    named by its share and the range of values it holds. Missing values (NaN: e.g. points the
+    score does not cover) form a last, muted group ``"no score"``.
+
+    Parameters
+    ----------
+    values : array-like of shape (n,)
+
+    Returns
+    -------
+    codes : ndarray (n,) uint8
+    names : tuple of str
+    colors : tuple of str
+    """
+    values = np.asarray(values, dtype=np.float64)
+    finite = np.flatnonzero(np.isfinite(values))
+    codes = np.full(len(values), len(SCORE_BINS), np.uint8)
+    order = finite[np.argsort(values[finite], kind="stable")]
+    m = len(order)
+    names = []
+    for g, (lo, hi) in enumerate(SCORE_BINS):
+        rows = order[int(round(lo * m)):int(round(hi * m))]
+        codes[rows] = g
+        share = f"lowest {hi:.0%}" if lo == 0 else (f"top {1 - lo:.0%}" if hi == 1 else f"{lo:.0%}–{hi:.0%}")
+        span = f"{values[rows].min():.2f}–{values[rows].max():.2f}" if len(rows) else "none"
+        names.append(f"{share} ({span})")
+    return codes, tuple(names) + ("no score",), _SCORE_COLORS + (MUTED,)
 
 
 def _source_groups(values):
@@ -123,8 +162,9 @@ def color_groups(points, color_by: str, *, label_names=None):
     Parameters
     ----------
     points : DataFrame with n rows
-    color_by : {"gold", "teacher", "student", "category", "covered"} or a column of :data:`SOURCE_COLUMNS`
-        that ``points`` has (``labelled_by``, ``label_source``).
+    color_by : {"gold", "teacher", "student", "category", "covered", "split"} or a column of
+        :data:`SOURCE_COLUMNS` (``labelled_by``, ``label_source``) or :data:`SCORE_COLUMNS`
+        (``teacher_error_score``, ``knn_jaccard``: :func:`score_groups`) that ``points`` has.
     label_names : sequence of str, optional
 
     Returns
@@ -138,6 +178,8 @@ def color_groups(points, color_by: str, *, label_names=None):
     check_choice(color_by, name="color_by", choices=color_modes(points))
     if color_by in SOURCE_COLUMNS:
         return _source_groups(points[color_by].tolist())
+    if color_by in SCORE_COLUMNS:
+        return score_groups(points[color_by].to_numpy(np.float64))
     labels = resolve_label_names(points, label_names)
     if color_by == "category":
         names = tuple(CATEGORY_COLORS)

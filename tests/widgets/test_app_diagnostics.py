@@ -205,3 +205,33 @@ def test_a_new_run_closes_the_old_dynamics_and_review_widgets(synth, tmp_path):
     assert stale is None or len(stale) == 0
     assert selected_rows(wb.dynamics.map.figure) == [row]
     wb.close()
+
+
+def test_the_dynamics_tab_lists_the_points_whose_neighbourhood_changed_most(ran):
+    import re
+
+    wb, _ = ran
+    points = wb.result_.points
+
+    def expected(split):
+        rows = points[points["split"] == split]
+        return rows["id"].to_numpy()[np.argsort(rows["knn_jaccard"].to_numpy(), kind="stable")[:15]].tolist()
+
+    def listed():
+        return re.findall(r"<tr><td>([^<]*)</td>", wb.dynamics.changed_html.value)
+
+    assert listed() == expected("test") and "the test split" in wb.dynamics.changed_html.value
+    wb.explorer.split_dropdown.value = "student_train"  # the list follows the maps' split
+    assert listed() == expected("student_train")
+
+
+def test_the_explorer_colours_by_the_teacher_error_score_and_the_neighbourhood_change(ran):
+    wb, _ = ran
+    explorer = wb.explorer
+    for mode in ("teacher_error_score", "knn_jaccard"):
+        assert mode in explorer.color_dropdown.options
+        explorer.color_dropdown.value = mode
+        legend = [html.value for _, html in explorer._legend_rows if html.value]
+        assert any("top 10%" in text for text in legend), legend
+        codes = set(np.asarray(explorer.figures["strong"].data[0].marker.color).tolist())
+        assert 0 in codes and 3 in codes  # the lowest-half and the top-10% groups are both drawn

@@ -197,3 +197,13 @@ def test_category_bar_counts_one_split(points):
     assert list(fig.data[0].x) == list(F.CATEGORY_COLORS)
     assert list(fig.data[0].y) == [int(test.get(c, 0)) for c in F.CATEGORY_COLORS]
     assert f"n = {int(test.sum()):,}" in fig.layout.title.text
+
+
+def test_score_groups_split_by_rank_with_the_range_in_each_name():
+    values = np.array([0.9, 0.1, 0.5, np.nan, 0.3, 0.7, 0.2, 1.0, 0.4, 0.6, 0.8])  # 10 finite + one NaN
+    codes, names, colors = F.score_groups(values)
+    # ranks: lowest 50% = 0.1..0.5, 50-80% = 0.6..0.8, 80-90% = 0.9, top 10% = 1.0, NaN last
+    assert codes.tolist() == [2, 0, 0, 4, 0, 1, 0, 3, 0, 1, 1]
+    assert names == ("lowest 50% (0.10–0.50)", "50%–80% (0.60–0.80)", "80%–90% (0.90–0.90)",
+                     "top 10% (1.00–1.00)", "no score")
+    assert len(colors) == 5 and colors[-1] == F.MUTED
