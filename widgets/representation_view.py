@@ -21,11 +21,13 @@ import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
 
+from . import palette as P
+
 __all__ = ["representation_frames", "representation_figure", "RepresentationView"]
 
-_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
-_CATEGORY_COLORS = {"both_right": "#9ecae1", "copied": "#d62728", "corrected": "#2ca02c", "corrupted": "#ff7f0e",
-                    "uncovered_right": "#6baed6", "uncovered_wrong": "#9467bd"}
+# the one palette of the project (colour-blind tested): the same colours as the explorer's maps
+_PALETTE = P.LABEL_COLORS
+_CATEGORY_COLORS = P.CATEGORY_COLORS
 
 
 def representation_frames(history) -> list[dict]:
