@@ -17,7 +17,7 @@ import json
 import time
 from pathlib import Path
 
-from .lab import CHROMIUM, CHROMIUM_ARGS
+from .lab import CHROMIUM, CHROMIUM_ARGS, kernel_idle, wait_for  # noqa: F401 (re-exported)
 
 WEBGL_ARGS = ["--enable-unsafe-swiftshader", "--use-angle=swiftshader", "--ignore-gpu-blocklist"]
 
@@ -82,26 +82,6 @@ def webgl_page(*, width: int = 1500, height: int = 1100):
             yield page
         finally:
             browser.close()
-
-
-def wait_for(page, predicate, *, timeout: float = 60.0, what: str = "condition", every_ms: int = 100):
-    """Poll ``predicate()`` until truthy; return its value or raise AssertionError naming ``what``."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        page.wait_for_timeout(every_ms)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}; last value {last!r}")
-
-
-def kernel_idle(page) -> bool:
-    return page.evaluate("""() => {
-        const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-        const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-        return !!k && k.status === 'idle';
-    }""")
 
 
 def open_notebook(page, base: str, token: str, name: str) -> None:

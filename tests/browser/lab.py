@@ -107,3 +107,23 @@ def copy_notebook(src: Path, root: Path) -> str:
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(src, root / src.name)
     return src.name
+
+
+def wait_for(page, predicate, *, timeout: float = 60.0, what: str = "condition", every_ms: int = 100):
+    """Poll ``predicate()`` until truthy; return its value or raise AssertionError naming ``what``."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        page.wait_for_timeout(every_ms)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}; last value {last!r}")
+
+
+def kernel_idle(page) -> bool:
+    return page.evaluate("""() => {
+        const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+        const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+        return !!k && k.status === 'idle';
+    }""")

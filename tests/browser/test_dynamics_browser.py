@@ -12,12 +12,13 @@ load plotly.js may not yet have the hover data the click needs.
 from __future__ import annotations
 
 import re
-import time
 
 import nbformat
 import pytest
 
 from .lab import chromium_page, jupyter_lab
+from .lab import kernel_idle as _kernel_idle
+from .lab import wait_for as _wait
 
 pytestmark = pytest.mark.browser
 
@@ -78,25 +79,6 @@ SELECTED_JS = """() => Object.fromEntries(Array.from(document.querySelectorAll('
     .filter(g => g.layout && g.layout.title && g.data && g.data.length)
     .map(g => [String(g.layout.title.text || g.layout.title).split(':')[0].split(' (')[0],
                (g.data[0].selectedpoints || []).map(j => g.data[0].customdata[j])]))"""
-
-
-def _wait(page, predicate, *, timeout=60.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        page.wait_for_timeout(250)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}; last value {last!r}")
-
-
-def _kernel_idle(page) -> bool:
-    return page.evaluate("""() => {
-        const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-        const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-        return !!k && k.status === 'idle';
-    }""")
 
 
 def _tab(page, name):

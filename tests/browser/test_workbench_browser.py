@@ -15,13 +15,14 @@ cell must leave no "No such comm" in the server log.
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
 
 from . import layout_checks as L
 from .lab import chromium_page, copy_notebook, jupyter_lab
+from .lab import kernel_idle as _kernel_idle
+from .lab import wait_for as _wait
 
 pytestmark = pytest.mark.browser
 
@@ -61,25 +62,6 @@ SHOWN_SELECTED_JS = """() => ['weak', 'strong'].map(space => {
 
 BOXES_JS = """() => Array.from(document.querySelectorAll('.w2s-map .js-plotly-plot'))
     .map(g => [String(g._fullLayout.title.text), JSON.stringify(g.layout.selections || [])])"""
-
-
-def _wait(page, predicate, *, timeout=60.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        page.wait_for_timeout(250)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}; last value {last!r}")
-
-
-def _kernel_idle(page) -> bool:
-    return page.evaluate("""() => {
-        const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-        const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-        return !!k && k.status === 'idle';
-    }""")
 
 
 def _drag_box(page, space, start, end):
