@@ -189,3 +189,11 @@ class MessageLog:
 @pytest.fixture
 def message_log():
     return MessageLog
+
+
+@pytest.fixture(scope="module")
+def synth():
+    """A small synthetic dataset with weak and strong features (the real-experiment widget tests)."""
+    from workbench import load_dataset
+
+    return load_dataset("synthetic", n=400, n_classes=2, seed=0)

@@ -6,26 +6,9 @@ import numpy as np
 import pytest
 
 from widgets import Workbench
-from workbench import EmbeddingCache, EncoderPair, Experiment, load_dataset
 
-
-@pytest.fixture(scope="module")
-def synth():
-    return load_dataset("synthetic", n=400, n_classes=2, seed=0)
-
-
-def _experiment(synth, cache_dir, epochs=6):
-    pair = EncoderPair(weak=synth.features["weak"], strong=synth.features["strong"])
-    return Experiment(synth, pair, n_gold=40, seed=0, student={"epochs": epochs}, cache=EmbeddingCache(cache_dir))
-
-
-def emit(fig, event, point_inds, *, selector=None):
-    """Send a plotly.js points event to the widget, as the browser does."""
-    xs = np.asarray(fig.data[0].x)[list(point_inds)].tolist()
-    ys = np.asarray(fig.data[0].y)[list(point_inds)].tolist()
-    fig._js2py_pointsCallback = {
-        "event_type": event, "selector": selector, "device_state": None,
-        "points": {"trace_indexes": [0] * len(point_inds), "point_indexes": list(point_inds), "xs": xs, "ys": ys}}
+from ._helpers import emit
+from ._helpers import synthetic_experiment as _experiment
 
 
 def selected_rows(fig):

@@ -9,14 +9,7 @@ from widgets import EmbeddingExplorer, Selection
 from widgets.dynamics_view import REGION_COLORS, DynamicsMap, dynamics_figure
 from workbench.diagnostics import cartography_region, cartography_thresholds, training_dynamics
 
-
-def emit(fig, event, point_inds, *, selector=None):
-    """Send a plotly.js points event to the widget, as the browser does."""
-    xs = np.asarray(fig.data[0].x)[list(point_inds)].tolist()
-    ys = np.asarray(fig.data[0].y)[list(point_inds)].tolist()
-    fig._js2py_pointsCallback = {
-        "event_type": event, "selector": selector, "device_state": None,
-        "points": {"trace_indexes": [0] * len(point_inds), "point_indexes": list(point_inds), "xs": xs, "ys": ys}}
+from ._helpers import emit
 
 
 @pytest.fixture

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from widgets import ModelPairPicker, Workbench
-from workbench import EmbeddingCache, EncoderPair, Experiment, load_dataset
+from workbench import EmbeddingCache, EncoderPair, Experiment
 
-
-@pytest.fixture(scope="module")
-def synth():
-    return load_dataset("synthetic", n=400, n_classes=2, seed=0)
-
-
-def _experiment(synth, cache_dir, epochs=6):
-    pair = EncoderPair(weak=synth.features["weak"], strong=synth.features["strong"])
-    return Experiment(synth, pair, n_gold=40, seed=0, student={"epochs": epochs}, cache=EmbeddingCache(cache_dir))
+from ._helpers import synthetic_experiment as _experiment
 
 
 def test_workbench_runs_a_real_experiment_end_to_end(synth, tmp_path):

@@ -10,16 +10,7 @@ import pytest
 
 from widgets import EmbeddingExplorer, Selection
 
-
-def emit(fig, event, point_inds, *, trace=0, selector=None):
-    """Send a plotly.js points event (plotly_selected, plotly_click, ...) to the widget."""
-    xs = np.asarray(fig.data[trace].x)[list(point_inds)].tolist() if len(point_inds) else []
-    ys = np.asarray(fig.data[trace].y)[list(point_inds)].tolist() if len(point_inds) else []
-    fig._js2py_pointsCallback = {
-        "event_type": event, "selector": selector, "device_state": None,
-        "points": {"trace_indexes": [trace] * len(point_inds), "point_indexes": list(point_inds),
-                   "xs": xs, "ys": ys},
-    }
+from ._helpers import emit
 
 
 def box(x0, x1, y0, y1):
