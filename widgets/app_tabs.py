@@ -25,6 +25,7 @@ import ipywidgets as W
 import numpy as np
 import traitlets
 
+from . import figures as F
 from ._lifecycle import close_tree
 
 __all__ = ["DynamicsPanel", "ReviewPanel", "RepresentationPanel", "is_finetuned", "dynamics_reason",
@@ -97,7 +98,7 @@ def most_changed_html(points, *, split=None, top: int = 15, max_text: int = 140)
     rows = points if split is None else points[points["split"] == split]
     picked = rows.iloc[most_changed(rows["knn_jaccard"].to_numpy(np.float64), top=top)]
     body = "".join(
-        f"<tr><td>{html.escape(str(r.id))}</td><td>{html.escape(_cut(str(r.text), max_text))}</td>"
+        f"<tr><td>{html.escape(str(r.id))}</td><td>{html.escape(F.shorten(r.text, max_text))}</td>"
         f"<td>{html.escape(str(r.category))}</td><td>{r.knn_jaccard:.2f}</td></tr>"
         for r in picked.itertuples(index=False))
     where = "every split" if split is None else f"the {html.escape(str(split))} split"
@@ -105,11 +106,6 @@ def most_changed_html(points, *, split=None, top: int = 15, max_text: int = 140)
             "neighbours in weak vs strong space, 0 = none shared)"
             "<table style='width:100%;border-collapse:collapse'><tr><th align=left>id</th><th align=left>text</th>"
             f"<th align=left>category</th><th align=left>Jaccard</th></tr>{body}</table>")
-
-
-def _cut(text: str, n: int) -> str:
-    text = " ".join(html.unescape(text).split())
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
 class DynamicsPanel:

@@ -208,11 +208,15 @@ def color_groups(points, color_by: str, *, label_names=None):
     return values.astype(dtype), labels, colors
 
 
-def _wrap(text: str, max_chars: int) -> str:
-    # texts that arrive HTML-escaped (tweets carry "&amp;") are unescaped once, then escaped once
+def shorten(text, max_chars: int) -> str:
+    """``text`` on one line, cut to ``max_chars`` with "…"; unescaped once (tweets carry "&amp;"),
+    so the caller escapes it exactly once."""
     text = " ".join(html.unescape(str(text)).split())
-    if len(text) > max_chars:
-        text = text[: max_chars - 1].rstrip() + "…"
+    return text if len(text) <= max_chars else text[: max_chars - 1].rstrip() + "…"
+
+
+def _wrap(text: str, max_chars: int) -> str:
+    text = shorten(text, max_chars)
     return "<br>".join(html.escape(line.strip()) for line in _WRAP.findall(text) if line.strip())
 
 
