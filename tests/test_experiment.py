@@ -165,6 +165,9 @@ def test_abstain_share_definitions_follow_the_docs(synth, tmp_path):
     assert m["pgr"] == pytest.approx(M.pgr(m["weak_acc_all"], m["student_acc"], m["ceiling_acc"]), nan_ok=True)
     assert m["student_acc_uncovered"] == pytest.approx(np.mean(student[~cov] == gold[~cov]))
     assert (teacher[~cov] == -1).all() and m["chance_acc"] == 0.5
+    # the teacher's withheld guess on the uncovered points: its own top class there
+    hidden = res.proba["teacher"][res.points["split"].to_numpy() == "test"].argmax(1)
+    assert m["weak_acc_uncovered"] == pytest.approx(np.mean(hidden[~cov] == gold[~cov]))
     # the monitor's per-epoch metrics use the same definitions
     last = res.history["student"][-1].metrics
     assert last["weak_acc"] == pytest.approx(m["weak_acc"]) and last["weak_acc_all"] == pytest.approx(m["weak_acc_all"])

@@ -93,6 +93,17 @@ def test_abstention_scores_and_the_whole_set_weak_baseline_on_six_points():
     np.testing.assert_allclose(M.correct_with_abstention([2, 1], [0, 1], [False, True], n_classes=3), [1 / 3, 1])
 
 
+def test_withheld_guess_accuracy_scores_the_teachers_hidden_top_class_on_uncovered_rows_by_hand():
+    """5 rows; rows 2-4 uncovered. Row 2's hidden guess (0.7 on class 1) is right (gold 1),
+    row 3's (0.6 on class 0) is wrong (gold 1), row 4 is flat (no guess): 1 of 2 -> 0.5."""
+    gold = np.array([0, 1, 1, 1, 0])
+    proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.6, 0.4], [0.5, 0.5]])
+    covered = np.array([True, True, False, False, False])
+    assert M.withheld_guess_accuracy(gold, proba, covered) == pytest.approx(0.5)
+    assert math.isnan(M.withheld_guess_accuracy(gold, proba, np.ones(5, bool)))      # nothing uncovered
+    assert math.isnan(M.withheld_guess_accuracy(gold[4:], proba[4:], covered[4:]))  # only a flat row
+
+
 # ------------------------------------------------------------- misfit and gain
 def test_misfit_and_gain_squared_by_hand():
     p_w = np.array([[0.6, 0.4], [0.5, 0.5]])

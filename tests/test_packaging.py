@@ -6,6 +6,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -228,3 +229,16 @@ def test_make_test_fast_skips_browser_notebooks_and_slow_tests():
     assert "browser" not in re.search(r"^test-fast:(.*)", makefile, re.M).group(1)  # no Chromium install
     readme = (ROOT / "README.md").read_text()
     assert "make test-fast" in readme
+
+
+def test_sources_cite_only_files_inside_the_repository():
+    """The science and recipes the code relies on live in docs/; no file points outside the repo."""
+    import subprocess
+
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    if not tracked:  # not a git checkout (an sdist): nothing to check
+        pytest.skip("not a git checkout")
+    outside = re.compile(r"DESIGN\.md|\.\./shared/|shared/seeds")
+    offenders = [f for f in tracked if f.endswith((".py", ".md", ".ipynb", ".toml", ".yml", "Makefile"))
+                 and f != "tests/test_packaging.py" and outside.search((ROOT / f).read_text(errors="ignore"))]
+    assert offenders == [], f"these files cite a file outside the repository (move what they need into docs/): {offenders}"

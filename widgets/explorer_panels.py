@@ -82,9 +82,12 @@ def selection_stats(frame) -> str:
         return "<i>nothing selected: drag a box or a lasso in either map</i>"
     gold, teacher, student = (frame[c].to_numpy() for c in ("gold", "teacher_label", "student_label"))
     covered = frame["covered"].to_numpy(bool)
+    # teacher accuracy and agreement on the covered rows only (docs/science.md §3): an abstention
+    # (teacher label -1) is neither right nor a disagreement
     t_acc = f"{np.mean(teacher[covered] == gold[covered]):.2f}" if covered.any() else "n/a"
+    agree = f"{np.mean(student[covered] == teacher[covered]):.2f}" if covered.any() else "n/a"
     return (f"<b>{len(frame):,} selected</b> · teacher acc (covered) {t_acc} · student acc "
-            f"{np.mean(student == gold):.2f} · student–teacher agreement {np.mean(student == teacher):.2f} · "
+            f"{np.mean(student == gold):.2f} · student–teacher agreement (covered) {agree} · "
             f"coverage {covered.mean():.2f}")
 
 

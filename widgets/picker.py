@@ -156,6 +156,7 @@ class ModelPairPicker:
     def _build_controls(self):
         models = _catalogue()
         wide = dict(layout=W.Layout(width="460px"), style={"description_width": "70px"})
+        right = dict(style={"description_width": "110px"})  # the right column's labels, uncut
         c = self.controls = {
             "dataset": W.Combobox(value=DEFAULTS["dataset"], options=_dataset_names(), ensure_option=False,
                                   description="dataset", placeholder="name or .csv/.parquet path", **wide),
@@ -166,21 +167,24 @@ class ModelPairPicker:
                                placeholder="hub id or local folder", **wide),
             "strong": W.Combobox(value=DEFAULTS["strong"], options=models, ensure_option=False,
                                  description="strong", placeholder="hub id or local folder", **wide),
-            "teacher": W.Dropdown(options=["probe", "rules"], value=DEFAULTS["teacher"], description="teacher"),
-            "n_gold": W.IntText(value=DEFAULTS["n_gold"], description="n_gold"),
+            "teacher": W.Dropdown(options=["probe", "rules"], value=DEFAULTS["teacher"], description="teacher",
+                                  **right),
+            "n_gold": W.IntText(value=DEFAULTS["n_gold"], description="n_gold", **right),
             "abstain_share": W.FloatSlider(value=DEFAULTS["abstain_share"], min=0.0, max=0.9, step=0.05,
-                                           description="abstain share", readout_format=".0%",
+                                           description="abstain share", readout_format=".0%", **right,
                                            tooltip="the teacher abstains on this share of the points it is least "
                                                    "sure about (0 = it labels every point)"),
-            "abstain": W.Checkbox(value=False, description="also abstain below confidence"),
-            "abstain_below": W.FloatSlider(value=0.7, min=0.5, max=0.99, step=0.01, description="below conf"),
-            "rules": W.Textarea(value="", description="rules", placeholder="love => positive\nawful => negative"),
-            "student": W.Dropdown(options=list(SC.STUDENTS), value="head", description="student",
+            "abstain": W.Checkbox(value=False, description="also abstain below confidence", indent=False,
+                                  layout=W.Layout(width="auto", margin="2px 0 2px 114px")),
+            "abstain_below": W.FloatSlider(value=0.7, min=0.5, max=0.99, step=0.01, description="below conf", **right),
+            "rules": W.Textarea(value="", description="rules", placeholder="love => positive\nawful => negative",
+                                **right),
+            "student": W.Dropdown(options=list(SC.STUDENTS), value="head", description="student", **right,
                                   tooltip="a head on the frozen strong embeddings, or the strong model itself "
                                           "fine-tuned on the teacher's labels (as w2s run --finetune)"),
-            "epochs": W.IntText(value=SC.DEFAULT_EPOCHS["head"], description="epochs"),
-            "device": W.Dropdown(options=["auto", "cpu", "cuda"], value="auto", description="device"),
-            "seed": W.IntText(value=DEFAULTS["seed"], description="seed"),
+            "epochs": W.IntText(value=SC.DEFAULT_EPOCHS["head"], description="epochs", **right),
+            "device": W.Dropdown(options=["auto", "cpu", "cuda"], value="auto", description="device", **right),
+            "seed": W.IntText(value=DEFAULTS["seed"], description="seed", **right),
         }
         for name in ("teacher", "abstain", "dataset", "student"):
             c[name].observe(lambda _: self._sync_visibility(), names="value")

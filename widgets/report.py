@@ -22,6 +22,7 @@ _HEADLINE = (
     ("teacher_coverage", "teacher coverage (test)"), ("weak_acc", "teacher accuracy on the points it covers"),
     ("weak_acc_all", "weak baseline, whole test set (abstention = chance)"), ("chance_acc", "chance (1/k)"),
     ("student_acc", "student accuracy"), ("student_acc_uncovered", "student accuracy on uncovered points"),
+    ("weak_acc_uncovered", "teacher's withheld guess on uncovered points"),
     ("ceiling_acc", "strong ceiling accuracy"), ("pgr", "PGR (vs the whole-set weak baseline)"),
     ("pgr_ci_low", "PGR 95% CI low"), ("pgr_ci_high", "PGR 95% CI high"),
     ("pgr_undefined_share", "share of bootstrap resamples with undefined PGR"),

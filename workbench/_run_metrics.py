@@ -152,6 +152,7 @@ def final_metrics(y, proba: dict, covered, splits, *, p_true=None, seed: int = 0
     for role in ("student", "ceiling"):
         out[f"{role}_acc_covered"] = _acc(yt, pred[role], cov)
         out[f"{role}_acc_uncovered"] = _acc(yt, pred[role], ~cov)
+    out["weak_acc_uncovered"] = M.withheld_guess_accuracy(yt, ctx.weak, cov)
     out["pgr_covered"] = M.pgr(out["weak_acc"], out["student_acc_covered"], out["ceiling_acc_covered"])
     out["ece_weak"] = M.ece(yt[cov], ctx.weak[cov]) if cov.any() else float("nan")
     out["ece_ceiling"] = M.ece(yt, ctx.ceiling)

@@ -1,6 +1,6 @@
 """The weak-to-strong experiment: data → encoders → cache → teacher → student → Result.
 
-Burns et al. protocol (DESIGN.md §2): the teacher (weak model) is fitted on ``n_gold``
+Burns et al. protocol (docs/science.md §1): the teacher (weak model) is fitted on ``n_gold``
 gold labels of the weak-train split; it labels every row; the ceiling is the strong
 head trained on the student-train split's *gold* labels; the student is the same head
 trained on the student-train split's *teacher* labels (covered points only). All three

