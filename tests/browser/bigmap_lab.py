@@ -154,11 +154,17 @@ def drag(page, points, *, step_ms: int = 16) -> float:
 
 
 def polygon(box: dict, *, n: int = 24, scale: float = 0.28, centre=(0.45, 0.5)) -> list:
-    """Screen points of a closed star-shaped path inside ``box`` (a lasso to draw)."""
+    """Screen points of a star-shaped lasso path inside ``box``, left open (the map closes it).
+
+    The path must not end where it began: regl-scatterplot (jupyter-scatter) takes the
+    ``click`` that follows a mouse-up within ``lassoMinDist`` (3 px) of the mouse-down as a
+    click on the nearest point and replaces the lasso's selection by that one point, even in
+    lasso mode. The last vertex here is one step (``2 pi r / n``) short of the first; both
+    regl-scatterplot and plotly close a lasso polygon themselves.
+    """
     import math
 
     cx, cy = box["x"] + centre[0] * box["width"], box["y"] + centre[1] * box["height"]
     r = scale * min(box["width"], box["height"])
-    pts = [(cx + r * (1 + 0.25 * math.sin(3 * a)) * math.cos(a), cy + r * (1 + 0.25 * math.sin(3 * a)) * math.sin(a))
-           for a in (2 * math.pi * i / n for i in range(n))]
-    return pts + [pts[0]]
+    return [(cx + r * (1 + 0.25 * math.sin(3 * a)) * math.cos(a), cy + r * (1 + 0.25 * math.sin(3 * a)) * math.sin(a))
+            for a in (2 * math.pi * i / n for i in range(n))]
