@@ -17,9 +17,14 @@ __all__ = ["TABLE_COLUMNS", "split_label", "split_summary", "legend_row", "selec
 
 #: Columns of the selection table, text first (what a reader looks at), ids last.
 TABLE_COLUMNS = ("text", "category", "gold", "teacher", "teacher_conf", "student", "student_conf", "split", "id")
-_WIDTHS = {"text": "34%", "category": "12%", "gold": "6%", "teacher": "9%", "teacher_conf": "6%",
-           "student": "9%", "student_conf": "6%", "split": "9%", "id": "9%"}  # "teacher" needs ~65 px at 1280
-_HEADERS = {"teacher_conf": "t. conf", "student_conf": "s. conf"}
+#: The shown table's columns: a label and its confidence share one cell ("negative" over "0.97"),
+#: so that at 1280 px with the file browser open no label breaks inside a word; the split column
+#: appears only when the rows come from more than one split (the summary line names the one split).
+_SHOWN = ("text", "category", "gold", "teacher", "student", "split", "id")
+_WIDTHS = {"text": "40%", "category": "17%", "gold": "9%", "teacher": "10%", "student": "10%", "split": "10%",
+           "id": "14%"}
+_CONF_OF = {"teacher": "teacher_conf", "student": "student_conf"}
+_HEADERS = {"teacher": "teacher · conf", "student": "student · conf"}
 _MAX_TEXT = 200
 
 #: CSS of the explorer (scoped to ``.w2s-explorer``); the presenter enlarges it.
@@ -28,8 +33,11 @@ STYLE = """<style>
   line-height:1.25}
 .w2s-explorer .w2s-table th {position:sticky; top:0; background:#f3f3f3; text-align:left; padding:4px 6px;
   border-bottom:1px solid #ccc; white-space:normal}
-.w2s-explorer .w2s-table td {padding:3px 6px; border-bottom:1px solid #eee; vertical-align:top;
+.w2s-explorer .w2s-table td {padding:3px 5px; border-bottom:1px solid #eee; vertical-align:top;
   white-space:normal; overflow-wrap:anywhere; word-break:break-word}
+.w2s-explorer .w2s-table td.w2s-label {overflow-wrap:normal; word-break:normal; overflow:hidden;
+  text-overflow:ellipsis}
+.w2s-explorer .w2s-table .w2s-conf {color:#555}
 .w2s-explorer .w2s-scroll {max-height:640px; overflow-y:auto; overflow-x:hidden; width:100%}
 .w2s-explorer .w2s-swatch {display:inline-block; width:12px; height:12px; border-radius:6px;
   margin-right:6px; vertical-align:middle}
@@ -103,17 +111,33 @@ def _cell(column, value) -> str:
     return html.escape(text)
 
 
+def _arrow(column, sort_by, ascending) -> str:
+    """The sort mark of a shown column (a label column also marks a sort by its confidence)."""
+    if sort_by in (column, _CONF_OF.get(column)):
+        return " ▲" if ascending else " ▼"
+    return ""
+
+
+def _td(column, row) -> str:
+    """One cell; label columns keep whole words and carry their confidence on a second line."""
+    if column in _CONF_OF:
+        conf = row.get(_CONF_OF[column])
+        below = f"<br><span class='w2s-conf'>{conf:.2f}</span>" if conf is not None and np.isfinite(conf) else ""
+        return f"<td class='w2s-label'>{_cell(column, row[column])}{below}</td>"
+    klass = " class='w2s-label'" if column in ("gold", "split") else ""
+    return f"<td{klass}>{_cell(column, row[column])}</td>"
+
+
 def table_html(frame, *, max_rows: int, sort_by: str, ascending: bool) -> str:
     """The selection table: text first, wrapping cells, a sticky header, vertical scroll only."""
     if frame.empty:
         return "<i>Select points with a box or a lasso in either map to list them here.</i>"
     shown = frame.head(max_rows)
-    cols = [c for c in TABLE_COLUMNS if c in shown.columns]
+    cols = [c for c in _SHOWN if c in shown.columns and (c != "split" or frame["split"].nunique() > 1)]
     widths = "".join(f"<col style='width:{_WIDTHS[c]}'>" for c in cols)
-    head = "".join(f"<th>{html.escape(_HEADERS.get(c, c))}{' ▲' if c == sort_by and ascending else ''}"
-                   f"{' ▼' if c == sort_by and not ascending else ''}</th>" for c in cols)
-    body = "".join("<tr>" + "".join(f"<td>{_cell(c, v)}</td>" for c, v in zip(cols, rec)) + "</tr>"
-                   for rec in shown[cols].itertuples(index=False))
+    head = "".join(f"<th>{html.escape(_HEADERS.get(c, c))}{_arrow(c, sort_by, ascending)}</th>" for c in cols)
+    body = "".join("<tr>" + "".join(_td(c, row) for c in cols) + "</tr>"
+                   for _, row in shown.iterrows())
     order = "ascending" if ascending else "descending"
     return (f"<b>{len(frame):,} selected</b> (showing {len(shown):,}, sorted by {html.escape(sort_by)}, {order})"
             f"<div class='w2s-scroll'><table class='w2s-table'><colgroup>{widths}</colgroup><tr>{head}</tr>"

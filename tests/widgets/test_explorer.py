@@ -379,7 +379,22 @@ def test_the_table_puts_text_first_wraps_and_marks_the_sort(explorer, points):
     assert header.startswith("<th>text</th><th>category</th>")
     assert "table-layout:fixed" in explorer.widget.children[0].value and "overflow-x:hidden" in \
         explorer.widget.children[0].value
-    assert "s. conf ▼" in html and html.count("<tr>") == 21
+    assert "student · conf ▼" in html and html.count("<tr>") == 21
+    # a label and its confidence share a cell; label cells never break inside a word
+    first = html.split("<tr>")[2]
+    assert f"<span class='w2s-conf'>{points['student_conf'].iloc[explorer.selection_frame()['row'].iloc[0]]:.2f}" \
+        in first
+    assert "td.w2s-label {overflow-wrap:normal; word-break:normal" in explorer.widget.children[0].value
+
+
+def test_the_table_shows_the_split_column_only_for_rows_of_several_splits(fakes):
+    pts = fakes.make_points(40)
+    ex = EmbeddingExplorer(pts, split="all")
+    one_split = np.flatnonzero(pts["split"].to_numpy() == pts["split"].iloc[0])[:5]
+    ex.select(list(one_split))
+    assert "<th>split</th>" not in ex.table_html.value
+    ex.select(list(range(40)))
+    assert pts["split"].nunique() > 1 and "<th>split</th>" in ex.table_html.value
 
 
 def test_escaped_texts_are_shown_as_written_not_escaped_twice(fakes):
