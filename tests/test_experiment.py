@@ -263,3 +263,11 @@ def test_reviewed_labels_are_what_the_student_retrains_on(synth, tmp_path):
     X = synth.features["strong"][rows]
     agree_first = np.mean(exp.heads_.student.predict(X) == np.array(list(flipped.values())))
     assert agree_first > np.mean(first.proba["student"][rows].argmax(1) == np.array(list(flipped.values())))
+
+
+def test_repr_names_every_option_that_changes_what_the_teacher_labels(synth, tmp_path):
+    pair = EncoderPair(weak=synth.features["weak"], strong=synth.features["strong"])
+    shown = repr(Experiment(synth, pair, n_gold=40, seed=3, abstain_share=0.3, cache=_cache(tmp_path)))
+    assert "abstain_share=0.3" in shown and "n_gold=40" in shown and shown.endswith("seed=3)")
+    plain = repr(Experiment(synth, pair, n_gold=40, cache=_cache(tmp_path)))
+    assert "abstain" not in plain and "val_size" not in plain

@@ -21,8 +21,8 @@ TABLE_COLUMNS = ("text", "category", "gold", "teacher", "teacher_conf", "student
 #: so that at 1280 px with the file browser open no label breaks inside a word; the split column
 #: appears only when the rows come from more than one split (the summary line names the one split).
 _SHOWN = ("text", "category", "gold", "teacher", "student", "split", "id")
-_WIDTHS = {"text": "40%", "category": "17%", "gold": "9%", "teacher": "10%", "student": "10%", "split": "10%",
-           "id": "14%"}
+_WIDTHS = {"text": "34%", "category": "19%", "gold": "11%", "teacher": "11%", "student": "11%", "split": "11%",
+           "id": "14%"}  # at 1280 px with the file browser (table ~815 px) "uncovered_right" needs ~19% at 16 px
 _CONF_OF = {"teacher": "teacher_conf", "student": "student_conf"}
 _HEADERS = {"teacher": "teacher · conf", "student": "student · conf"}
 _MAX_TEXT = 200
@@ -124,7 +124,7 @@ def _td(column, row) -> str:
         conf = row.get(_CONF_OF[column])
         below = f"<br><span class='w2s-conf'>{conf:.2f}</span>" if conf is not None and np.isfinite(conf) else ""
         return f"<td class='w2s-label'>{_cell(column, row[column])}{below}</td>"
-    klass = " class='w2s-label'" if column in ("gold", "split") else ""
+    klass = " class='w2s-label'" if column in ("gold", "split", "category") else ""
     return f"<td{klass}>{_cell(column, row[column])}</td>"
 
 

@@ -30,6 +30,9 @@ def presenter_css(font_size: int) -> str:
 .w2s-presenter .w2s-table, .w2s-presenter .w2s-legend-row {{font-size:{small}px !important}}
 .w2s-presenter .w2s-swatch {{width:{small}px; height:{small}px; border-radius:{small // 2}px}}
 .w2s-presenter .w2s-scroll {{max-height:70vh}}
+.w2s-presenter .w2s-summary {{font-size:{font_size}px !important}}
+.w2s-presenter .widget-label {{width:auto !important; min-width:{5 * font_size}px; white-space:nowrap;
+  overflow:visible}}
 </style>"""
 
 

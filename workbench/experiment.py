@@ -117,8 +117,13 @@ class Experiment:
                     val_size=self.val_size, seed=self.seed)
 
     def __repr__(self) -> str:
+        # every option that changes what the teacher labels is shown (the Setup tab prints this)
+        options = "".join(f", {name}={value!r}" for name, value in (
+            ("abstain_share", self.abstain_share), ("abstain_below", self.abstain_below),
+            ("val_size", self.val_size or None)) if value is not None)
         return (f"Experiment(dataset={self.dataset.name!r} ({len(self.dataset)} rows), "
-                f"pair={self.pair!r}, teacher={self._teacher_name()!r}, n_gold={self.n_gold}, seed={self.seed})")
+                f"pair={self.pair!r}, teacher={self._teacher_name()!r}, n_gold={self.n_gold}{options}, "
+                f"seed={self.seed})")
 
     # ----------------------------------------------------------------- embed
     def embed(self, *, progress: bool = True, stop_event=None, engine: str = "local", address: str | None = None,

@@ -30,7 +30,10 @@ EXPLORER_JS = """() => {
     const rows = Array.from(scroll.querySelectorAll('tr')).slice(1).map(e => e.getBoundingClientRect());
     table = {scrollWidth: scroll.scrollWidth, clientWidth: scroll.clientWidth, box: rect(s),
              visibleRows: rows.filter(r => r.top >= s.top - 1 && r.bottom <= s.bottom + 1 && r.bottom <= window.innerHeight).length,
-             rows: rows.length, header: Array.from(scroll.querySelectorAll('th')).map(e => e.textContent.trim())};
+             rows: rows.length, header: Array.from(scroll.querySelectorAll('th')).map(e => e.textContent.trim()),
+             // label cells keep whole words; one wider than its column is cut (an ellipsis)
+             clipped: Array.from(scroll.querySelectorAll('td.w2s-label')).filter(td => td.scrollWidth > td.clientWidth + 1)
+                 .map(td => td.textContent.trim()).slice(0, 5)};
   }
   return {root: rect(root.getBoundingClientRect()), maps, legend, table};
 }"""
@@ -124,6 +127,8 @@ def check_explorer(page, width: int, out: Path) -> list:
             faults.append(f"{tag} the table does not start with text, category: {table['header']}")
         if table["visibleRows"] < min(10, table["rows"]):
             faults.append(f"{tag} only {table['visibleRows']} of {table['rows']} table rows are visible")
+        if table["clipped"]:
+            faults.append(f"{tag} table labels are cut off by their column: {table['clipped']}")
         if table["box"]["right"] > state["root"]["right"] + 1:
             faults.append(f"{tag} the table runs out of the explorer: {table['box']} vs {state['root']}")
     return faults

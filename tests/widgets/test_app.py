@@ -146,6 +146,9 @@ def test_presenter_lays_the_workbench_out_for_a_projector(fakes):
     wb = present(fakes.FakeExperiment(n_epochs=2), font_size=20, threaded=False, min_interval=0)
     assert "w2s-presenter" in wb.widget._dom_classes and "font-size:20px" in wb.widget.children[0].value
     assert wb.monitor.figure.layout.font.size == 16
+    css = wb.widget.children[0].value
+    # the explorer's summary line and the control labels grow too (labels are not cut: "colour …")
+    assert ".w2s-presenter .w2s-summary {font-size:20px" in css and "min-width:100px; white-space:nowrap" in css
     wb.run()
     weak = wb.explorer.figures["weak"]
     assert weak.layout.title.font.size == 20 and weak.layout.font.size == 16
