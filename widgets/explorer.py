@@ -11,9 +11,13 @@ rows in both maps (``selectedpoints``), fills a sortable table (text first) with
 export, and shows selection statistics. Clicking a point shows its nearest neighbours
 (cosine) in weak and in strong space: the "why was it corrected" view.
 
-The two maps are a map pair (:class:`widgets.plotly_maps.PlotlyMapPair`: figures, their
-browser events and restyles); the explorer decides which rows are drawn and in which
-colours, and keeps the legend, the panels and the table.
+The two maps are a map pair: plotly ``FigureWidget`` maps
+(:class:`widgets.plotly_maps.PlotlyMapPair`) or, for large tables, jupyter-scatter WebGL
+maps (:class:`widgets.scatter_pair.ScatterMapPair`: binary point arrays, a split or a
+legend tick is a filter, a recolour a colour list). ``maps="auto"`` (the default) draws
+with jupyter-scatter when more than :data:`widgets.maps.AUTO_SCATTER_ROWS` rows are drawn (the table,
+or its ``max_points`` sample) and with plotly otherwise. The explorer decides which rows are
+drawn and in which colours, and keeps the legend, the panels and the table.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from . import palette as P
 from ._lifecycle import close_tree
 from .explorer_io import SPACES as _SPACES
 from .explorer_io import SelectionIO
+from .maps import resolve_maps
 from .plotly_maps import PlotlyMapPair
 from .resize import FitWidth
 from .selection import Selection
@@ -87,12 +92,24 @@ class EmbeddingExplorer(SelectionIO):
         Above this a seeded sample is drawn (the titles say so).
     max_table_rows : int, default 200
         Rows rendered in the selection table (the CSV export has all of them).
+    maps : {"auto", "plotly", "scatter"}, default "auto"
+        Which library draws the two maps. ``"plotly"``: ``FigureWidget`` maps (hover text in
+        the map, ``figures`` holds them). ``"scatter"``: jupyter-scatter WebGL maps for large
+        tables (``figures`` is empty; hover text in a panel under the maps). ``"auto"``:
+        ``"scatter"`` when more than :data:`widgets.maps.AUTO_SCATTER_ROWS` (50,000) rows are drawn
+        (``min(n, max_points)``), else ``"plotly"``.
 
     Attributes
     ----------
     figures : dict {"weak": go.FigureWidget, "strong": go.FigureWidget}
-    map_pair : PlotlyMapPair
-        The two maps (figures, browser events, restyles).
+        The plotly maps; an empty dict when ``maps_kind == "scatter"``.
+    maps_kind : {"plotly", "scatter"}
+        The library drawing the maps (``maps`` resolved).
+    map_pair : PlotlyMapPair or ScatterMapPair
+        The two maps (widgets, browser events, restyles).
+    scatter_maps : ScatterMaps or None
+        The jupyter-scatter maps (``scatter_maps.maps`` are the two widgets) when
+        ``maps_kind == "scatter"``; None with plotly.
     selection : Selection
     legend : dict {group name: ipywidgets.Checkbox}
         The shared legend of the current colour mode; unticking hides the group in both maps.
@@ -102,7 +119,7 @@ class EmbeddingExplorer(SelectionIO):
 
     def __init__(self, data, *, embeddings=None, coords=None, label_names=None, selection=None,
                  color_by: str = "category", split: str | None = None, k_neighbors: int = 8,
-                 max_points: int = 200_000, seed: int = 0, max_table_rows: int = 200):
+                 max_points: int = 200_000, seed: int = 0, max_table_rows: int = 200, maps: str = "auto"):
         self.points, self.label_names, projection = _unpack(data, label_names)
         n = len(self.points)
         self.selection = selection if selection is not None else Selection(n_rows=n)
@@ -118,6 +135,7 @@ class EmbeddingExplorer(SelectionIO):
         split = split if split is not None else ("test" if "test" in splits else "all")
         check_choice(split, name="split", choices=splits)
         self._order = M.draw_order(F.sample_rows(n, max_points, seed=seed), seed=seed)
+        self.maps_kind = resolve_maps(maps, len(self._order))
         xy, self._projection = self._initial_coords(coords, projection)
         self._hidden: set = set()
         self._groups = F.color_groups(self.points, color_by, label_names=self.label_names)
@@ -127,10 +145,18 @@ class EmbeddingExplorer(SelectionIO):
         # load its code, then reports "[anywidget] Failed to initialize model."; created after the
         # maps, this tiny widget's 2 s passed while the browser was busy with their 5 MB of plotly.js.
         self._fit = FitWidth()
-        self.map_pair = PlotlyMapPair(self.points, coords=xy, projection=self._projection,
-                                      label_names=self.label_names, selection=self.selection, drawn=self._drawn,
-                                      groups=self._groups, titles=self._titles(), on_click=self.show_neighbors)
+        common = dict(coords=xy, projection=self._projection, label_names=self.label_names,
+                      selection=self.selection, drawn=self._drawn, groups=self._groups, titles=self._titles(),
+                      on_click=self.show_neighbors)
+        if self.maps_kind == "scatter":
+            from .scatter_pair import ScatterMapPair
+
+            self.map_pair = ScatterMapPair(self.points, order=self._order, color_by=color_by,
+                                           max_points=self.max_points, seed=self.seed, **common)
+        else:
+            self.map_pair = PlotlyMapPair(self.points, **common)
         self.figures = self.map_pair.figures
+        self.scatter_maps = getattr(self.map_pair, "scatter_maps", None)
         self._build_controls(color_by, split)
         self.selection.observe(self._on_selection_changed, names="indices")
         self._render_panels()

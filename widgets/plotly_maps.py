@@ -1,14 +1,15 @@
 """The explorer's two plotly maps (weak, strong space): figures, browser events, restyles.
 
 :class:`PlotlyMapPair` is the map pair :class:`~widgets.explorer.EmbeddingExplorer` draws
-with. It takes these calls from the explorer:
+with for ``maps="plotly"`` (and ``"auto"`` on small tables);
+:class:`~widgets.scatter_pair.ScatterMapPair` takes the same calls. They are:
 
 * ``draw(drawn, groups, titles, color_by=...)``: the drawn rows changed (split, legend);
 * ``recolour(groups, color_by=...)``: same rows, other colours;
 * ``set_coords(space, xy, label=..., title=...)``: new 2-D coordinates for one map;
 * ``close()``: stop following the selection.
 
-and writes box / lasso selections (row positions) to the shared
+Each pair writes box / lasso selections (row positions) to the shared
 :class:`~widgets.selection.Selection`, shows the selection it holds, and calls ``on_click(row)``
 for a clicked point. Each map is built by :func:`widgets.maps.map_figure` (all drawn points
 in one ``Scattergl`` plus the rare groups repeated on top), so a recolour or a selection is

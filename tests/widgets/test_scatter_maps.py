@@ -15,13 +15,9 @@ from widgets import palette as P  # noqa: E402
 from widgets.scatter_cells import cell_palette, joint_cells, state_bytes  # noqa: E402
 from widgets.scatter_maps import ScatterMaps  # noqa: E402
 
+from ._helpers import scatter_select as _browser_select  # noqa: E402
+
 LABELS = ("negative", "positive")
-
-
-def _browser_select(widget, positions):
-    """What the front end sends when a lasso ends: the ``selection`` trait as a binary array."""
-    arr = np.ascontiguousarray(np.asarray(positions, dtype=np.uint32))
-    widget.set_state({"selection": {"view": memoryview(arr.tobytes()), "dtype": "uint32", "shape": [arr.size]}})
 
 
 def _cell_colours(widget):
