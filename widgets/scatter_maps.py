@@ -160,12 +160,16 @@ class ScatterMaps:
         values, palette = self._color_values()
         sc.color(by=values, map=palette)
         sc.size(default=style["size"])
-        sc.opacity(default=min(1.0, style["opacity"] + 0.2))
         sc.axes(False)
         sc.legend(False)
         sc.tooltip(False)
         sc.height(height)
         sc.lasso(type="freeform")
+        # jupyter-scatter 1.0.1 builds its widget (on first access) with the density-opacity ramp left
+        # over from its constructor (256 values from 1/256) even after opacity(default=...), and the
+        # browser then drew every point at 1/256 opacity: build the widget, then set the opacity.
+        sc.widget  # noqa: B018 (builds it)
+        sc.opacity(default=min(1.0, style["opacity"] + 0.2))
         return sc
 
     def _title(self, space) -> str:

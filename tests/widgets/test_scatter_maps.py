@@ -221,6 +221,20 @@ def test_set_coords_moves_one_map_and_keeps_colours_and_filter(fakes):
         maps.set_coords("weak", None)
 
 
+def test_points_are_drawn_at_the_set_opacity_not_the_density_ramp(fakes):
+    """jupyter-scatter 1.0.1 built its widget with the 256-step density ramp (from 1/256) as
+    ``opacity``, so the browser drew every point almost transparent; the widget must carry the
+    one opacity of :func:`widgets.figures.marker_style` (+ 0.2) and no opacity encoding."""
+    from widgets import figures as F
+
+    pts = fakes.make_points(2_000)
+    maps = ScatterMaps(pts, label_names=LABELS)
+    expected = min(1.0, F.marker_style(2_000)["opacity"] + 0.2)
+    for w in maps.maps.values():
+        assert isinstance(w.opacity, float) and w.opacity == pytest.approx(expected)
+        assert w.opacity_by is None
+
+
 def test_joint_cells_number_every_combination_once():
     a, b = np.array([0, 1, 0, 1, 0]), np.array([2, 2, 2, 0, 0])
     cells, first = joint_cells({"a": a, "b": b})
