@@ -7,7 +7,8 @@ draws a lasso with the mouse in the weak map and checks that the kernel's shared
 rows; rows of other splits under the lasso are filtered out of the map and must not be
 selected): the polygon's data coordinates are read back from the map and the test counts
 the inside points itself (even-odd rule, numpy). Both maps must show that selection and the
-explorer's table must list it.
+explorer's table must list it. A click on a point then selects that one shown point and fills
+the nearest-neighbour panel.
 """
 
 from __future__ import annotations
@@ -25,16 +26,18 @@ N = 20_000
 REPO = str(__import__("pathlib").Path(__file__).resolve().parents[2])
 CELL = f"""import sys; sys.path.insert(0, {REPO!r})
 import json, numpy as np
-from tests.widgets.conftest import make_points
+from tests.widgets.conftest import make_embeddings, make_points
 from widgets import EmbeddingExplorer
 POINTS = make_points({N}, seed=7)
-E = EmbeddingExplorer(POINTS, label_names=("negative", "positive"), split="test", maps="scatter")
+E = EmbeddingExplorer(POINTS, embeddings=make_embeddings(POINTS), label_names=("negative", "positive"), split="test",
+                      maps="scatter")
 E.scatter_maps.scatters["weak"].mouse("lasso")
 E"""
 
 RESULT = """json.dumps({"kind": E.maps_kind, "selected": len(E.selection),
   "strong": int(len(E.scatter_maps.maps["strong"].selection)), "weak": int(len(E.scatter_maps.maps["weak"].selection)),
   "source": E.selection.source, "rows": E.selection.indices.tolist(), "table_rows": len(E.selection_frame()),
+  "neighbours": E.neighbors_html.value,
   "polygon": np.asarray(E.scatter_maps.maps["weak"].lasso_selection_polygon
                         if E.scatter_maps.maps["weak"].lasso_selection_polygon is not None else [], dtype=float).tolist()})"""
 
@@ -59,6 +62,10 @@ def test_a_lasso_in_the_explorers_scatter_map_selects_only_shown_points_inside_i
                    timeout=120, what="the lasso's selection in the kernel")
         page.wait_for_timeout(1000)
         got = B.kernel_eval(page, RESULT)
+        # a click near the middle of the weak map (inside the lasso's region, away from its line)
+        page.mouse.click(weak["x"] + 0.5 * weak["width"], weak["y"] + 0.5 * weak["height"])
+        clicked = B.wait_for(page, lambda: (r := B.kernel_eval(page, RESULT))["selected"] == 1 and r, timeout=60,
+                             what="the click's one-point selection in the kernel")
     points = make_points(N, seed=7)  # the same seeded table as the kernel's, rebuilt here
     x, y = points["umap_weak_x"].to_numpy(float), points["umap_weak_y"].to_numpy(float)
     poly = np.asarray(got["polygon"], dtype=float)
@@ -75,4 +82,7 @@ def test_a_lasso_in_the_explorers_scatter_map_selects_only_shown_points_inside_i
     assert got["weak"] == got["selected"] and got["strong"] == got["selected"] and got["table_rows"] == got["selected"]
     # points on the drawn line may fall either side in float32 (the map's precision): allow 0.1 %
     assert len(np.setxor1d(rows, expected)) <= max(3, len(expected) // 1000)
+    row = clicked["rows"][0]
+    assert shown[row] and clicked["source"] == "weak" and clicked["strong"] == 1
+    assert points["id"][row] in clicked["neighbours"] and "strong space" in clicked["neighbours"]
     assert not errors, errors
