@@ -24,6 +24,7 @@ import ipywidgets as W
 from ._lifecycle import close_tree
 from .app_tabs import DynamicsPanel, RepresentationPanel, ReviewPanel, copy_coords, retrain_summary
 from .explorer import EmbeddingExplorer
+from .maps import resolve_maps
 from .monitor import TrainingMonitor
 from .picker import ModelPairPicker, error_html
 from .selection import Selection
@@ -80,6 +81,9 @@ class Workbench:
         Run (and Retrain) in a worker thread (Stop/Cancel work while it runs).
     min_interval : float, default 0.5
         The monitor's least seconds between redraws.
+    maps : {"auto", "plotly", "scatter"}, default "auto"
+        Which library draws the Explore tab's maps (:class:`~widgets.explorer.EmbeddingExplorer`'s
+        ``maps``: ``"auto"`` is jupyter-scatter above ``widgets.maps.AUTO_SCATTER_ROWS`` drawn rows).
     **picker_values
         Initial picker values (``dataset``, ``weak``, ``strong``, ``n_gold`` ...).
 
@@ -105,13 +109,16 @@ class Workbench:
         What is displayed (the tabs, full width).
     presenter_font_size : int or None
         Set by :func:`widgets.presenter.present` (projector layout).
+    maps : str
+        The ``maps`` option passed to every explorer.
     """
 
     def __init__(self, experiment=None, *, embeddings=None, projection: str = "umap", threaded: bool = True,
-                 min_interval: float = 0.5, **picker_values):
+                 min_interval: float = 0.5, maps: str = "auto", **picker_values):
         if projection not in ("umap", "pca"):
             raise ValueError(f"projection must be 'umap' or 'pca'; got {projection!r}.")
-        self.projection = projection
+        resolve_maps(maps, 0)  # a bad value fails here, not after a run
+        self.projection, self.maps = projection, maps
         self.presenter_font_size = None
         cell = _cell_id()
         if cell is not None:
@@ -191,7 +198,8 @@ class Workbench:
         self.dynamics.release()
         self.selection.clear(source="workbench")
         try:
-            self.explorer = EmbeddingExplorer(result, embeddings=embeddings, selection=self.selection, split=split)
+            self.explorer = EmbeddingExplorer(result, embeddings=embeddings, selection=self.selection, split=split,
+                                              maps=self.maps)
         except ValueError as exc:  # e.g. no coordinates: say so in the tab
             self.explorer = None
             self._replace_explore([W.HTML(error_html(exc))], old)

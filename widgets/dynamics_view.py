@@ -23,7 +23,7 @@ from workbench._validation import check_choice
 from workbench.diagnostics.dynamics import cartography_region, cartography_thresholds
 
 from . import figures as F
-from .explorer import _MapWidget
+from .plotly_maps import _MapWidget
 from .selection import Selection, points_in_selections
 
 __all__ = ["dynamics_figure", "DynamicsMap", "REGION_COLORS", "TARGETS", "split_options"]

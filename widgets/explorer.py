@@ -11,9 +11,13 @@ rows in both maps (``selectedpoints``), fills a sortable table (text first) with
 export, and shows selection statistics. Clicking a point shows its nearest neighbours
 (cosine) in weak and in strong space: the "why was it corrected" view.
 
-Each map is built by :func:`widgets.maps.map_figure` (all drawn points in one
-``Scattergl`` plus the rare groups repeated on top), so a recolour or a selection is one
-``batch_update`` per map.
+The two maps are a map pair: plotly ``FigureWidget`` maps
+(:class:`widgets.plotly_maps.PlotlyMapPair`) or, for large tables, jupyter-scatter WebGL
+maps (:class:`widgets.scatter_pair.ScatterMapPair`: binary point arrays, a split or a
+legend tick is a filter, a recolour a colour list). ``maps="auto"`` (the default) draws
+with jupyter-scatter when more than :data:`widgets.maps.AUTO_SCATTER_ROWS` rows are drawn (the table,
+or its ``max_points`` sample) and with plotly otherwise. The explorer decides which rows are
+drawn and in which colours, and keeps the legend, the panels and the table.
 """
 
 from __future__ import annotations
@@ -22,8 +26,6 @@ import html
 
 import ipywidgets as W
 import numpy as np
-import plotly.graph_objects as go
-import traitlets
 
 from workbench._validation import check_choice
 
@@ -34,8 +36,10 @@ from . import palette as P
 from ._lifecycle import close_tree
 from .explorer_io import SPACES as _SPACES
 from .explorer_io import SelectionIO
-from .resize import FitWidth, responsive
-from .selection import Selection, merge_selection_edits, points_in_selections
+from .maps import resolve_maps
+from .plotly_maps import PlotlyMapPair
+from .resize import FitWidth
+from .selection import Selection
 
 __all__ = ["EmbeddingExplorer"]
 
@@ -88,10 +92,24 @@ class EmbeddingExplorer(SelectionIO):
         Above this a seeded sample is drawn (the titles say so).
     max_table_rows : int, default 200
         Rows rendered in the selection table (the CSV export has all of them).
+    maps : {"auto", "plotly", "scatter"}, default "auto"
+        Which library draws the two maps. ``"plotly"``: ``FigureWidget`` maps (hover text in
+        the map, ``figures`` holds them). ``"scatter"``: jupyter-scatter WebGL maps for large
+        tables (``figures`` is empty; hover text in a panel under the maps). ``"auto"``:
+        ``"scatter"`` when more than :data:`widgets.maps.AUTO_SCATTER_ROWS` (50,000) rows are drawn
+        (``min(n, max_points)``), else ``"plotly"``.
 
     Attributes
     ----------
     figures : dict {"weak": go.FigureWidget, "strong": go.FigureWidget}
+        The plotly maps; an empty dict when ``maps_kind == "scatter"``.
+    maps_kind : {"plotly", "scatter"}
+        The library drawing the maps (``maps`` resolved).
+    map_pair : PlotlyMapPair or ScatterMapPair
+        The two maps (widgets, browser events, restyles).
+    scatter_maps : ScatterMaps or None
+        The jupyter-scatter maps (``scatter_maps.maps`` are the two widgets) when
+        ``maps_kind == "scatter"``; None with plotly.
     selection : Selection
     legend : dict {group name: ipywidgets.Checkbox}
         The shared legend of the current colour mode; unticking hides the group in both maps.
@@ -101,7 +119,7 @@ class EmbeddingExplorer(SelectionIO):
 
     def __init__(self, data, *, embeddings=None, coords=None, label_names=None, selection=None,
                  color_by: str = "category", split: str | None = None, k_neighbors: int = 8,
-                 max_points: int = 200_000, seed: int = 0, max_table_rows: int = 200):
+                 max_points: int = 200_000, seed: int = 0, max_table_rows: int = 200, maps: str = "auto"):
         self.points, self.label_names, projection = _unpack(data, label_names)
         n = len(self.points)
         self.selection = selection if selection is not None else Selection(n_rows=n)
@@ -117,8 +135,8 @@ class EmbeddingExplorer(SelectionIO):
         split = split if split is not None else ("test" if "test" in splits else "all")
         check_choice(split, name="split", choices=splits)
         self._order = M.draw_order(F.sample_rows(n, max_points, seed=seed), seed=seed)
-        self._coords, self._projection = self._initial_coords(coords, projection)
-        self._hover = np.asarray(F.hover_text(self.points, label_names=self.label_names), dtype=object)
+        self.maps_kind = resolve_maps(maps, len(self._order))
+        xy, self._projection = self._initial_coords(coords, projection)
         self._hidden: set = set()
         self._groups = F.color_groups(self.points, color_by, label_names=self.label_names)
         self._split = split
@@ -127,9 +145,18 @@ class EmbeddingExplorer(SelectionIO):
         # load its code, then reports "[anywidget] Failed to initialize model."; created after the
         # maps, this tiny widget's 2 s passed while the browser was busy with their 5 MB of plotly.js.
         self._fit = FitWidth()
-        self.figures = {s: responsive(_MapWidget(self._figure(s))) for s in _SPACES}
-        for space, fig in self.figures.items():
-            self._wire(space, fig)
+        common = dict(coords=xy, projection=self._projection, label_names=self.label_names,
+                      selection=self.selection, drawn=self._drawn, groups=self._groups, titles=self._titles(),
+                      on_click=self.show_neighbors)
+        if self.maps_kind == "scatter":
+            from .scatter_pair import ScatterMapPair
+
+            self.map_pair = ScatterMapPair(self.points, order=self._order, color_by=color_by,
+                                           max_points=self.max_points, seed=self.seed, **common)
+        else:
+            self.map_pair = PlotlyMapPair(self.points, **common)
+        self.figures = self.map_pair.figures
+        self.scatter_maps = getattr(self.map_pair, "scatter_maps", None)
         self._build_controls(color_by, split)
         self.selection.observe(self._on_selection_changed, names="indices")
         self._render_panels()
@@ -169,22 +196,8 @@ class EmbeddingExplorer(SelectionIO):
                            split_text="" if self._split == "all" else self._split,
                            sampled=len(self._order) < len(self.points), seed=self.seed)
 
-    def _figure(self, space) -> go.Figure:
-        codes, names, colors = self._groups
-        rows = self._drawn
-        rare = M.rare_groups(codes[rows], len(names))
-        return M.map_figure(self._coords[space], rows, codes[rows], colors, self._hover[rows],
-                            title=self._title(space), projection=self._projection[space],
-                            overlay=rare[codes[rows]])
-
-    def _wire(self, space, widget):
-        main = widget.data[0]
-        main.on_selection(lambda trace, points, selector, s=space: self._on_select(s, points.point_inds))
-        main.on_deselect(lambda trace, points, s=space: self.selection.clear(source=s))
-        main.on_click(lambda trace, points, state: self._on_click(points.point_inds))
-        # plotly also writes every box/lasso into layout.selections (a separate message from the
-        # points event, which a hover right after the mouse-up can overwrite): read it as well.
-        widget.layout.on_change(lambda *_, s=space: self._on_layout_selections(s), "selections")
+    def _titles(self) -> dict:
+        return {s: self._title(s) for s in _SPACES}
 
     def _build_controls(self, color_by, split):
         self.color_dropdown = W.Dropdown(options=list(F.color_modes(self.points)), value=color_by,
@@ -214,10 +227,7 @@ class EmbeddingExplorer(SelectionIO):
                               for b, h in self._legend_rows]
         legend = W.VBox([self.counts_html, W.HBox(self._legend_items, layout=W.Layout(flex_flow="row wrap"))],
                         layout=W.Layout(width="100%", border="1px solid #ddd", padding="4px 8px"))
-        boxes = [W.Box([self.figures[s]], layout=W.Layout(flex="1 1 0", min_width="0", width="50%")) for s in _SPACES]
-        for b in boxes:
-            b.add_class("w2s-map")
-        maps = W.HBox(boxes, layout=W.Layout(width="100%"))
+        maps = self.map_pair.widget
         table = W.VBox([W.HBox([self.sort_dropdown, self.ascending, self.csv_path, self.export_button],
                                layout=W.Layout(flex_flow="row wrap")), self.export_html, self.table_html],
                        layout=W.Layout(width="100%"))
@@ -238,6 +248,7 @@ class EmbeddingExplorer(SelectionIO):
             self.selection.unobserve(self._on_selection_changed, names="indices")
         except ValueError:  # already closed
             pass
+        self.map_pair.close()
         close_tree(self.widget)
 
     # -------------------------------------------------------------------- public API
@@ -276,7 +287,7 @@ class EmbeddingExplorer(SelectionIO):
             self._hidden = set()
             self._redraw_points()
         else:
-            self._restyle_colours()
+            self.map_pair.recolour(self._groups, color_by=color_by)
         self._render_counts()
 
     def show_split(self, split: str) -> None:
@@ -313,35 +324,14 @@ class EmbeddingExplorer(SelectionIO):
         xy = F.scatter_coords(self.points, space, xy)
         if not np.isfinite(xy).all():
             raise ValueError(f"coordinates for the {space} space hold NaN or inf; pass finite (n, 2) values.")
-        self._coords[space], self._projection[space] = xy, label
-        fig, top = self.figures[space], np.asarray(self.figures[space].data[1].customdata, dtype=np.int64)
-        with fig.batch_update():
-            fig.data[0].x, fig.data[0].y = xy[self._drawn, 0], xy[self._drawn, 1]
-            fig.data[1].x, fig.data[1].y = xy[top, 0], xy[top, 1]
-            fig.layout.title.text = self._title(space)
-            fig.layout.xaxis.title.text, fig.layout.yaxis.title.text = f"{label} 1", f"{label} 2"
+        self._projection[space] = label
+        self.map_pair.set_coords(space, xy, label=label, title=self._title(space))
 
     # -------------------------------------------------------------- event handlers
     def _pos_of(self, rows) -> np.ndarray:
         pos = np.full(len(self.points), -1, dtype=np.int64)
         pos[self._drawn] = np.arange(len(self._drawn))
         return pos[np.asarray(rows, dtype=np.int64)]
-
-    def _on_select(self, space, point_inds):
-        self.selection.set(self._drawn[np.asarray(point_inds, dtype=np.int64)], source=space)
-
-    def _on_layout_selections(self, space):
-        shapes = self.figures[space].layout.to_plotly_json().get("selections") or []
-        if not shapes:
-            if self.selection.source == space:  # this map's selection was removed (double-click)
-                self.selection.clear(source=space)
-            return
-        xy = self._coords[space][self._drawn]
-        self._on_select(space, np.flatnonzero(points_in_selections(xy[:, 0], xy[:, 1], shapes)))
-
-    def _on_click(self, point_inds):
-        if len(point_inds):
-            self.show_neighbors(int(self._drawn[point_inds[0]]))
 
     def _on_legend(self, g, shown):
         if getattr(self, "_quiet", False) or g >= len(self._groups[1]):
@@ -352,55 +342,12 @@ class EmbeddingExplorer(SelectionIO):
         self._render_counts()
 
     def _on_selection_changed(self, change):
-        self._restyle_selection(change["new"])
         self._render_panels()
 
-    # --------------------------------------------------------------------- restyles
-    def _selected_points(self, rows, trace_rows):
-        if len(rows) == 0:
-            return None
-        pos = np.full(len(self.points), -1, dtype=np.int64)
-        pos[trace_rows] = np.arange(len(trace_rows))
-        p = pos[rows]
-        return p[p >= 0].astype(np.int32)
-
-    def _restyle_selection(self, rows):
-        for fig in self.figures.values():
-            # A box left in the other map stays drawn: removing it from here makes plotly.js emit a
-            # deselect there, which would clear the new selection (seen in the browser test).
-            top = np.asarray(fig.data[1].customdata, dtype=np.int64)
-            with fig.batch_update():
-                fig.data[0].selectedpoints = self._selected_points(rows, self._drawn)
-                fig.data[1].selectedpoints = self._selected_points(rows, top)
-
-    def _restyle_colours(self):
-        codes, names, colors = self._groups
-        shown = codes[self._drawn]
-        lift = M.rare_groups(shown, len(names))[shown]
-        top = self._drawn[lift]
-        scale = F.discrete_colorscale(colors)
-        rows = self.selection.indices
-        for space, fig in self.figures.items():
-            xy = self._coords[space]
-            with fig.batch_update():
-                fig.data[0].marker.update(color=shown, **scale)
-                fig.data[1].update(x=xy[top, 0], y=xy[top, 1], customdata=top.astype(np.int32),
-                                   selectedpoints=self._selected_points(rows, top))
-                fig.data[1].marker.update(color=shown[lift], **scale)
-
     def _redraw_points(self):
-        """The drawn rows changed (split, legend): send coordinates, colours and hover text again."""
+        """The drawn rows changed (split, legend): the map pair draws them again."""
         self._drawn = self._drawn_rows()
-        rows = self.selection.indices
-        for space, fig in self.figures.items():
-            new = self._figure(space)
-            with fig.batch_update():
-                for old, trace in zip(fig.data, new.data):
-                    old.update(x=trace.x, y=trace.y, customdata=trace.customdata, text=trace.text,
-                               marker=trace.marker)
-                fig.data[0].selectedpoints = self._selected_points(rows, self._drawn)
-                fig.data[1].selectedpoints = self._selected_points(rows, np.asarray(new.data[1].customdata))
-                fig.layout.title.text = new.layout.title.text
+        self.map_pair.draw(self._drawn, self._groups, self._titles(), color_by=self.color_by)
 
     # --------------------------------------------------------------------- rendering
     def _name(self, i) -> str:
@@ -441,21 +388,3 @@ class EmbeddingExplorer(SelectionIO):
     def _render_table(self):
         self.table_html.value = EP.table_html(self.selection_frame(), max_rows=self.max_table_rows,
                                               sort_by=self.sort_dropdown.value, ascending=self.ascending.value)
-
-
-class _MapWidget(go.FigureWidget):
-    """A FigureWidget that accepts plotly.js's edits of a drawn box or lasso.
-
-    Dragging or resizing a selection sends ``{"selections[0].x1": ...}``, which plotly.py
-    rejects; :func:`merge_selection_edits` turns it into a whole ``selections`` list first.
-    """
-
-    @traitlets.observe("_js2py_relayout")
-    def _handler_js2py_relayout(self, change):
-        msg = change["new"]
-        if msg and msg.get("relayout_data"):
-            shapes = self.layout.to_plotly_json().get("selections")
-            merged = merge_selection_edits(msg["relayout_data"], shapes)
-            if merged is not msg["relayout_data"]:
-                change = {**change, "new": {**msg, "relayout_data": merged}}
-        super()._handler_js2py_relayout(change)

@@ -1,4 +1,5 @@
-"""Pure builders of the explorer's two maps: draw order, rare groups on top, the figure.
+"""Pure builders of the explorer's two maps: draw order, rare groups on top, the figure, and
+which library draws them (:func:`resolve_maps`).
 
 A map is two ``Scattergl`` traces over the same drawn rows:
 
@@ -18,14 +19,32 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from workbench._validation import check_choice
+
 from .figures import discrete_colorscale, marker_style
 
-__all__ = ["draw_order", "rare_groups", "map_figure", "map_title", "RARE_SHARE"]
+__all__ = ["draw_order", "rare_groups", "map_figure", "map_title", "resolve_maps", "RARE_SHARE",
+           "AUTO_SCATTER_ROWS", "MAP_KINDS"]
 
 _MODEBAR_REMOVE = ("zoomin", "zoomout", "autoscale", "toimage", "togglespikelines", "hovercompare",
                    "hoverclosest")
 #: A group is drawn on top when it holds less than this share of the drawn points.
 RARE_SHARE = 0.2
+
+#: ``maps="auto"`` draws with jupyter-scatter above this many drawn rows, with plotly up to it.
+AUTO_SCATTER_ROWS = 50_000
+#: The values of the explorer's ``maps`` option.
+MAP_KINDS = ("auto", "plotly", "scatter")
+
+
+def resolve_maps(maps, n_drawn: int) -> str:
+    """``"plotly"`` or ``"scatter"`` for the ``maps`` option and ``n_drawn`` rows to draw."""
+    if not isinstance(maps, str):
+        raise TypeError(f"maps must be one of {', '.join(map(repr, MAP_KINDS))} (a str); got {type(maps).__name__}.")
+    check_choice(maps, name="maps", choices=MAP_KINDS)
+    if maps == "auto":
+        return "scatter" if int(n_drawn) > AUTO_SCATTER_ROWS else "plotly"
+    return maps
 
 
 def draw_order(rows, *, seed: int = 0) -> np.ndarray:

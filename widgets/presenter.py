@@ -49,7 +49,11 @@ def style_figure(fig, font_size: int) -> None:
 
 
 def style_workbench(workbench, *, font_size: int = 18) -> None:
-    """Apply presenter styling to ``workbench`` (its monitor now, its explorer whenever one is made)."""
+    """Apply presenter styling to ``workbench`` (its monitor now, its explorer whenever one is made).
+
+    Only plotly figures are restyled: jupyter-scatter maps (``explorer.figures`` is empty then) keep
+    their marker size; the CSS enlarges the panels around them.
+    """
     css = presenter_css(font_size)
     workbench.presenter_font_size = font_size
     if not any(getattr(c, "_w2s_presenter", False) for c in workbench.widget.children):

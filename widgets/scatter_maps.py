@@ -14,7 +14,11 @@ points"; ``docs/ARCHITECTURE.md``, "maps: library choice"). What travels to the 
 Box or lasso selection in either map writes row positions to the shared
 :class:`~widgets.selection.Selection`; both maps observe it and show the same rows. Every
 row is drawn up to ``max_points`` per map; above that a seeded sample is drawn and the
-titles say so.
+titles say so. :meth:`ScatterMaps.show_rows` shows only some of the drawn rows (a split,
+the groups a legend leaves ticked) through jupyter-scatter's ``filter`` (a uint32 array of
+positions; the points are not re-sent); a selection made in a map then holds only shown
+rows. :meth:`ScatterMaps.set_coords` replaces one map's coordinates (e.g. PCA preview,
+then UMAP), which re-sends that map's point array.
 """
 
 from __future__ import annotations
@@ -82,6 +86,8 @@ class ScatterMaps:
     maps : dict {"weak": JupyterScatter, "strong": JupyterScatter}
         The two widgets (``.selection`` holds drawn positions, ``.color`` the cell colours).
     selection : Selection
+    titles : dict {"weak": ipywidgets.HTML, "strong": ipywidgets.HTML}
+        The title above each map (:meth:`set_title` replaces one).
     point_html : ipywidgets.HTML
         The panel of the point under the cursor or clicked.
     widget : ipywidgets.VBox
@@ -104,9 +110,12 @@ class ScatterMaps:
         check_choice(color_by, name="color_by", choices=self.modes)
         if isinstance(max_points, bool) or not isinstance(max_points, (int, np.integer)):
             raise TypeError(f"max_points must be an int; got {max_points!r}.")
-        self.projection, self.seed, self.max_points = str(projection), int(seed), int(max_points)
+        self.seed, self.max_points = int(seed), int(max_points)
+        self._projection = {s: str(projection) for s in SPACES}
         self._xy = {s: self._coords(s, (coords or {}).get(s)) for s in SPACES}
         self._drawn = M.draw_order(F.sample_rows(n, self.max_points, seed=self.seed), seed=self.seed)
+        self._keep = np.ones(len(self._drawn), dtype=bool)  # which drawn positions are shown
+        self._click_callbacks = []
         self._pos = np.full(n, -1, dtype=np.int64)
         self._pos[self._drawn] = np.arange(len(self._drawn))
         self._groups = {m: F.color_groups(self.points, m, label_names=self.label_names) for m in self.modes}
@@ -151,16 +160,20 @@ class ScatterMaps:
         values, palette = self._color_values()
         sc.color(by=values, map=palette)
         sc.size(default=style["size"])
-        sc.opacity(default=min(1.0, style["opacity"] + 0.2))
         sc.axes(False)
         sc.legend(False)
         sc.tooltip(False)
         sc.height(height)
         sc.lasso(type="freeform")
+        # jupyter-scatter 1.0.1 builds its widget (on first access) with the density-opacity ramp left
+        # over from its constructor (256 values from 1/256) even after opacity(default=...), and the
+        # browser then drew every point at 1/256 opacity: build the widget, then set the opacity.
+        sc.widget  # noqa: B018 (builds it)
+        sc.opacity(default=min(1.0, style["opacity"] + 0.2))
         return sc
 
     def _title(self, space) -> str:
-        return M.map_title(space, self.projection, len(self._drawn), len(self.points),
+        return M.map_title(space, self._projection[space], int(self._keep.sum()), len(self.points),
                            sampled=len(self._drawn) < len(self.points), seed=self.seed)
 
     def _build_view(self):
@@ -196,8 +209,86 @@ class ScatterMaps:
         return self._color_by
 
     def drawn_rows(self) -> np.ndarray:
-        """Row positions drawn in both maps, in drawing order, shape (m,)."""
+        """Row positions sent to both maps, in drawing order, shape (m,) (shown or filtered out)."""
         return self._drawn.copy()
+
+    def shown_rows(self) -> np.ndarray:
+        """Row positions shown now (:meth:`show_rows`), in drawing order, shape (s,), s <= m."""
+        return self._drawn[self._keep]
+
+    def show_rows(self, rows=None) -> None:
+        """Show only these rows in both maps (``None``: every drawn row).
+
+        Parameters
+        ----------
+        rows : array of shape (k,) of int row positions, or bool mask of shape (n,), or None
+            Rows outside the drawn sample are ignored. Sent as jupyter-scatter's ``filter``
+            (uint32 positions into the point array, or ``None`` when every point is shown);
+            the point array itself is not re-sent. The shared selection keeps its rows; the
+            maps show (and a lasso selects) only the shown ones.
+        """
+        n = len(self.points)
+        if rows is None:
+            mask = np.ones(n, dtype=bool)
+        else:
+            arr = np.asarray(rows)
+            if arr.dtype == bool:
+                if arr.shape != (n,):
+                    raise ValueError(f"a boolean mask must have one entry per row ({n}); got shape {arr.shape}.")
+                mask = arr
+            elif arr.size == 0 or (arr.ndim == 1 and arr.dtype.kind in "iu"):
+                arr = arr.astype(np.int64)
+                if arr.size and (arr.min() < 0 or arr.max() >= n):
+                    raise ValueError(f"rows must be positions in [0, {n}); got {int(arr.min())}..{int(arr.max())}.")
+                mask = np.zeros(n, dtype=bool)
+                mask[arr] = True
+            else:
+                raise TypeError(f"rows must be integer row positions or a boolean mask; got dtype {arr.dtype}.")
+        self._keep = mask[self._drawn]
+        shown = None if self._keep.all() else np.flatnonzero(self._keep).astype(np.uint32)
+        self._syncing = True
+        try:
+            for sc in self.scatters.values():
+                sc.filter(shown)
+        finally:
+            self._syncing = False
+        self._on_selection({"new": self.selection.indices}, quiet=True)
+        for space in SPACES:
+            self.set_title(space, self._title(space))
+        self._render_legend()
+        self._render_summary()
+
+    def set_title(self, space: str, text: str) -> None:
+        """Replace the title above one map (plain text; it is escaped)."""
+        check_choice(space, name="space", choices=SPACES)
+        self.titles[space].value = f"<b>{html.escape(str(text))}</b>"
+
+    def set_coords(self, space: str, xy, *, projection: str | None = None) -> None:
+        """Draw one map at new coordinates (re-sends that map's point array, 16 bytes per point).
+
+        Parameters
+        ----------
+        space : {"weak", "strong"}
+        xy : array of shape (n, 2)
+            Finite coordinates of every row of the table.
+        projection : str, optional
+            Name of the projection for the title (e.g. ``"UMAP"`` after a PCA preview).
+        """
+        check_choice(space, name="space", choices=SPACES)
+        if xy is None:
+            raise TypeError(f"set_coords needs an (n, 2) array for the {space} space; got None.")
+        self._xy[space] = self._coords(space, xy)
+        if projection is not None:
+            self._projection[space] = str(projection)
+        drawn = self._xy[space][self._drawn]
+        self.scatters[space].xy(x=drawn[:, 0].astype(np.float64), y=drawn[:, 1].astype(np.float64), animate=False)
+        self.set_title(space, self._title(space))
+
+    def on_click(self, callback) -> None:
+        """Call ``callback(row)`` when a map sends a selection of one shown point (a click)."""
+        if not callable(callback):
+            raise TypeError(f"on_click needs a callable; got {type(callback).__name__}.")
+        self._click_callbacks.append(callback)
 
     def coords(self, space: str) -> np.ndarray:
         """The (n, 2) float32 coordinates of one map's space."""
@@ -240,11 +331,16 @@ class ScatterMaps:
         pos = np.asarray([] if positions is None else positions, dtype=np.int64)
         if pos.size and (pos.min() < 0 or pos.max() >= len(self._drawn)):
             return  # a stale selection of an earlier point set
+        pos = pos[self._keep[pos]]  # only shown points are selected
         self.selection.set(self._drawn[pos], source=space)
+        if len(pos) == 1:
+            for callback in self._click_callbacks:
+                callback(int(self._drawn[pos[0]]))
 
-    def _on_selection(self, change):
+    def _on_selection(self, change, *, quiet=False):
         pos = self._pos[np.asarray(change["new"], dtype=np.int64)]
-        pos = np.sort(pos[pos >= 0]).astype(np.uint32)
+        pos = pos[pos >= 0]
+        pos = np.sort(pos[self._keep[pos]]).astype(np.uint32)
         self._syncing = True
         try:
             for sc in self.scatters.values():
@@ -253,7 +349,7 @@ class ScatterMaps:
                     sc.selection(pos)
         finally:
             self._syncing = False
-        if len(change["new"]) == 1:  # a click selects one point: show it
+        if len(change["new"]) == 1 and not quiet:  # a click selects one point: show it
             self.point_html.value = self._point_html(int(change["new"][0]), "clicked")
         self._render_summary()
 
@@ -268,7 +364,7 @@ class ScatterMaps:
     # --------------------------------------------------------------------- panels
     def _render_legend(self):
         codes, names, colors = self._groups[self._color_by]
-        counts = np.bincount(codes[self._drawn].astype(np.int64), minlength=len(names))
+        counts = np.bincount(codes[self.shown_rows()].astype(np.int64), minlength=len(names))
         notes = P.CATEGORY_DEFINITIONS if self._color_by == "category" else {}
         rows = [f"<span style='display:inline-block;margin-right:14px'>"
                 f"<span style='display:inline-block;width:11px;height:11px;background:{c};margin-right:4px'></span>"
@@ -278,7 +374,8 @@ class ScatterMaps:
         self.legend_html.value = f"<div class='w2s-legend'>{''.join(rows)}</div>"
 
     def _render_summary(self):
-        shown = len(self._drawn)
-        sampled = f" (sample of {shown:,} of {len(self.points):,})" if shown < len(self.points) else ""
+        shown = int(self._keep.sum())
+        m, n = len(self._drawn), len(self.points)
+        sampled = f" (sample of {m:,} of {n:,})" if m < n else ""
         self.summary_html.value = (f"{len(self.selection):,} selected · {shown:,} points per map{sampled} · "
                                    "box/lasso in either map selects in both")

@@ -1,4 +1,5 @@
-"""Helpers the widget tests import: browser events sent to a FigureWidget, a small real experiment."""
+"""Helpers the widget tests import: browser events sent to a FigureWidget or a jupyter-scatter map, a small
+real experiment."""
 
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ def emit(fig, event, point_inds, *, trace=0, selector=None):
         "points": {"trace_indexes": [trace] * len(point_inds), "point_indexes": list(point_inds),
                    "xs": xs, "ys": ys},
     }
+
+
+def scatter_select(widget, positions):
+    """Send what jupyter-scatter's front end sends when a lasso ends: the ``selection`` trait as binary uint32."""
+    arr = np.ascontiguousarray(np.asarray(positions, dtype=np.uint32))
+    widget.set_state({"selection": {"view": memoryview(arr.tobytes()), "dtype": "uint32", "shape": [arr.size]}})
 
 
 def synthetic_experiment(synth, cache_dir, epochs=6):

@@ -15,13 +15,9 @@ from widgets import palette as P  # noqa: E402
 from widgets.scatter_cells import cell_palette, joint_cells, state_bytes  # noqa: E402
 from widgets.scatter_maps import ScatterMaps  # noqa: E402
 
+from ._helpers import scatter_select as _browser_select  # noqa: E402
+
 LABELS = ("negative", "positive")
-
-
-def _browser_select(widget, positions):
-    """What the front end sends when a lasso ends: the ``selection`` trait as a binary array."""
-    arr = np.ascontiguousarray(np.asarray(positions, dtype=np.uint32))
-    widget.set_state({"selection": {"view": memoryview(arr.tobytes()), "dtype": "uint32", "shape": [arr.size]}})
 
 
 def _cell_colours(widget):
@@ -138,6 +134,105 @@ def test_bad_input_names_the_problem(fakes):
         ScatterMaps(fakes.make_points(50, coords=False))
     with pytest.raises(ValueError, match="max_points"):
         ScatterMaps(pts, max_points=0)
+
+
+def test_show_rows_filters_by_positions_without_resending_points(fakes):
+    pts = fakes.make_points(400)
+    maps = ScatterMaps(pts, label_names=LABELS)
+    weak, drawn = maps.maps["weak"], maps.drawn_rows()
+    points_before = np.asarray(weak.points).copy()
+    changed = []
+    weak.observe(lambda c: changed.append(c["name"]), names=traitlets.All)
+    test = pts["split"].to_numpy() == "test"
+    maps.show_rows(test)
+    assert "points" not in changed and "filter" in changed
+    assert np.array_equal(np.asarray(weak.points), points_before)
+    expected = np.flatnonzero(test[drawn])
+    for w in maps.maps.values():
+        assert np.asarray(w.filter).tolist() == expected.tolist()
+    assert sorted(maps.shown_rows().tolist()) == np.flatnonzero(test).tolist()
+    assert f"{int(test.sum())} points" in maps.titles["strong"].value
+    category = pts["category"].to_numpy()
+    shown_counts = {c: int((category[test] == c).sum()) for c in set(category[test])}
+    for name, k in shown_counts.items():
+        assert f"<b>{name}</b> {k:,}" in maps.legend_html.value
+    maps.show_rows(None)  # every row again: no filter
+    assert all(w.filter is None for w in maps.maps.values()) and len(maps.shown_rows()) == 400
+
+
+def test_a_lasso_keeps_only_shown_rows_and_hidden_selected_rows_are_not_sent(fakes):
+    pts = fakes.make_points(300)
+    maps = ScatterMaps(pts, label_names=LABELS)
+    drawn = maps.drawn_rows()
+    train = pts["split"].to_numpy() == "student_train"
+    maps.show_rows(np.flatnonzero(train))
+    shown_pos = [int(p) for p in np.flatnonzero(train[drawn])[:3]]
+    hidden_pos = [int(p) for p in np.flatnonzero(~train[drawn])[:2]]
+    _browser_select(maps.maps["weak"], sorted(shown_pos + hidden_pos))
+    assert maps.selection.indices.tolist() == sorted(drawn[shown_pos].tolist())
+    hidden_rows = drawn[hidden_pos].tolist()
+    maps.select(hidden_rows + [int(drawn[shown_pos[0]])])  # code may select hidden rows: the maps show the rest
+    assert len(maps.selection) == 3
+    for w in maps.maps.values():
+        assert np.asarray(w.selection).tolist() == [shown_pos[0]]
+    with pytest.raises(ValueError, match="one entry per row"):
+        maps.show_rows(np.ones(5, dtype=bool))
+    with pytest.raises(ValueError, match="positions"):
+        maps.show_rows([0, 300])
+    with pytest.raises(TypeError, match="integer row positions"):
+        maps.show_rows([0.5])
+
+
+def test_a_one_point_selection_from_a_map_calls_on_click(fakes):
+    pts = fakes.make_points(200)
+    maps = ScatterMaps(pts, label_names=LABELS)
+    clicked = []
+    maps.on_click(clicked.append)
+    _browser_select(maps.maps["strong"], [7])
+    _browser_select(maps.maps["strong"], [7, 8])  # a lasso is no click
+    maps.select([int(maps.drawn_rows()[9])])  # nor is a selection made in code
+    assert clicked == [int(maps.drawn_rows()[7])]
+    with pytest.raises(TypeError, match="callable"):
+        maps.on_click(3)
+
+
+def test_set_coords_moves_one_map_and_keeps_colours_and_filter(fakes):
+    pts = fakes.make_points(300)
+    maps = ScatterMaps(pts, label_names=LABELS, projection="PCA")
+    weak, strong, drawn = maps.maps["weak"], maps.maps["strong"], maps.drawn_rows()
+    maps.show_rows(pts["split"].to_numpy() == "test")
+    before_w, before_s = np.asarray(weak.points).copy(), np.asarray(strong.points).copy()
+    filt = np.asarray(weak.filter).copy()
+    xy = np.random.default_rng(5).normal(size=(300, 2))
+    maps.set_coords("weak", xy, projection="UMAP")
+    now = np.asarray(weak.points)
+    assert np.corrcoef(now[:, 0], xy[drawn, 0])[0, 1] > 0.999 and np.corrcoef(now[:, 1], xy[drawn, 1])[0, 1] > 0.999
+    assert not np.allclose(now[:, :2], before_w[:, :2])
+    assert np.array_equal(now[:, 2], before_w[:, 2])  # the colour cells stay
+    assert np.array_equal(np.asarray(strong.points), before_s)
+    assert np.asarray(weak.filter).tolist() == filt.tolist()
+    assert "weak space (UMAP)" in maps.titles["weak"].value and "strong space (PCA)" in maps.titles["strong"].value
+    assert np.allclose(maps.coords("weak"), xy.astype(np.float32))
+    with pytest.raises(ValueError, match="NaN"):
+        maps.set_coords("strong", np.full((300, 2), np.nan))
+    with pytest.raises(ValueError, match="space"):
+        maps.set_coords("middle", xy)
+    with pytest.raises(TypeError, match="None"):
+        maps.set_coords("weak", None)
+
+
+def test_points_are_drawn_at_the_set_opacity_not_the_density_ramp(fakes):
+    """jupyter-scatter 1.0.1 built its widget with the 256-step density ramp (from 1/256) as
+    ``opacity``, so the browser drew every point almost transparent; the widget must carry the
+    one opacity of :func:`widgets.figures.marker_style` (+ 0.2) and no opacity encoding."""
+    from widgets import figures as F
+
+    pts = fakes.make_points(2_000)
+    maps = ScatterMaps(pts, label_names=LABELS)
+    expected = min(1.0, F.marker_style(2_000)["opacity"] + 0.2)
+    for w in maps.maps.values():
+        assert isinstance(w.opacity, float) and w.opacity == pytest.approx(expected)
+        assert w.opacity_by is None
 
 
 def test_joint_cells_number_every_combination_once():
