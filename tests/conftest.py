@@ -72,3 +72,15 @@ def single_thread_torch():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def notebook_cache(tmp_path_factory):
+    """One embedding cache for every notebook run of the session (the notebook tests and the
+    browser walkthrough share tweets x {L3, L6, mpnet}: embedded once).
+
+    ``W2S_NOTEBOOK_CACHE_DIR`` points it at an existing cache (e.g. a warm ~/.cache/w2s-workbench).
+    """
+    import os
+
+    return os.environ.get("W2S_NOTEBOOK_CACHE_DIR") or str(tmp_path_factory.mktemp("notebook-cache"))

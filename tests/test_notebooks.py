@@ -7,7 +7,6 @@ holding fails this test.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import nbformat
@@ -71,15 +70,6 @@ def test_notebook_is_stored_without_outputs(path):
     nb = json.loads(path.read_text())
     assert all(not c.get("outputs") and c.get("execution_count") is None
                for c in nb["cells"] if c["cell_type"] == "code")
-
-
-@pytest.fixture(scope="module")
-def notebook_cache(tmp_path_factory):
-    """One embedding cache for all notebooks (they share tweets x {L3, L6, mpnet}).
-
-    ``W2S_NOTEBOOK_CACHE_DIR`` points it at an existing cache (e.g. a warm ~/.cache/w2s-workbench).
-    """
-    return os.environ.get("W2S_NOTEBOOK_CACHE_DIR") or str(tmp_path_factory.mktemp("notebook-cache"))
 
 
 @pytest.mark.slow
