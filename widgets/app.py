@@ -21,6 +21,8 @@ from concurrent.futures import Future
 
 import ipywidgets as W
 
+from workbench._validation import check_int
+
 from ._lifecycle import close_tree
 from .app_tabs import DynamicsPanel, RepresentationPanel, ReviewPanel, copy_coords, retrain_summary
 from .explorer import EmbeddingExplorer
@@ -84,6 +86,9 @@ class Workbench:
     maps : {"auto", "plotly", "scatter"}, default "auto"
         Which library draws the Explore tab's maps (:class:`~widgets.explorer.EmbeddingExplorer`'s
         ``maps``: ``"auto"`` is jupyter-scatter above ``widgets.maps.AUTO_SCATTER_ROWS`` drawn rows).
+    max_points : int, default 200_000
+        Points drawn per map (the explorer's ``max_points``); above it a seeded sample is drawn
+        and the titles say so. ``1_000_000`` with ``maps="scatter"`` draws a million-row result.
     **picker_values
         Initial picker values (``dataset``, ``weak``, ``strong``, ``n_gold`` ...).
 
@@ -114,11 +119,12 @@ class Workbench:
     """
 
     def __init__(self, experiment=None, *, embeddings=None, projection: str = "umap", threaded: bool = True,
-                 min_interval: float = 0.5, maps: str = "auto", **picker_values):
+                 min_interval: float = 0.5, maps: str = "auto", max_points: int = 200_000, **picker_values):
         if projection not in ("umap", "pca"):
             raise ValueError(f"projection must be 'umap' or 'pca'; got {projection!r}.")
         resolve_maps(maps, 0)  # a bad value fails here, not after a run
         self.projection, self.maps = projection, maps
+        self.max_points = check_int(max_points, name="max_points", minimum=1)
         self.presenter_font_size = None
         cell = _cell_id()
         if cell is not None:
@@ -199,7 +205,7 @@ class Workbench:
         self.selection.clear(source="workbench")
         try:
             self.explorer = EmbeddingExplorer(result, embeddings=embeddings, selection=self.selection, split=split,
-                                              maps=self.maps)
+                                              maps=self.maps, max_points=self.max_points)
         except ValueError as exc:  # e.g. no coordinates: say so in the tab
             self.explorer = None
             self._replace_explore([W.HTML(error_html(exc))], old)

@@ -171,6 +171,18 @@ def test_the_workbench_passes_maps_through_and_presenter_styling_skips_scatter_m
     assert Workbench(result).explorer.maps_kind == "plotly"
 
 
+def test_the_workbench_passes_max_points_through_and_checks_it(fakes):
+    pts = fakes.make_points(150)
+    result = fakes.Result(points=pts, metrics={"weak_acc": 0.7, "ceiling_acc": 0.9}, history={}, proba={},
+                          label_names=fakes.LABEL_NAMES, config={"projection": "umap"})
+    wb = Workbench(result, embeddings=fakes.make_embeddings(pts), maps="scatter", max_points=40)
+    assert wb.explorer.max_points == 40 and len(wb.explorer.scatter_maps.drawn_rows()) == 40
+    with pytest.raises(ValueError, match="max_points"):
+        Workbench(result, max_points=0)
+    with pytest.raises(TypeError, match="max_points"):
+        Workbench(result, max_points="many")
+
+
 def test_a_workbench_run_with_scatter_maps_swaps_the_pca_preview_for_umap(fakes):
     exp = fakes.FakeExperiment(n_epochs=2)
     wb = Workbench(exp, threaded=False, min_interval=0, maps="scatter")
