@@ -18,13 +18,34 @@ stopping and ``predict_proba`` are unchanged.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import torch
-from scipy.special import log_softmax
 
 from ._lbfgs_numpy import LBFGS
 
-__all__ = ["SoftmaxObjective", "LinearLbfgsLoop", "supports"]
+__all__ = ["SoftmaxObjective", "LinearLbfgsLoop", "supports", "ONE_BLAS_THREAD_BELOW"]
+
+#: Below this many feature values (n·d) the loop runs NumPy's BLAS on one thread. Measured
+#: (2 cores, load 3.7–4.6, benchmarks/RESULTS.md "## train"): whole fits on one thread took
+#: 0.02–0.5 s against 0.19–0.88 s on two at n = 2k–20k (d = 384), where BLAS threads start
+#: and spin for products that take a millisecond; at 200k a product pair took 97 ms on two
+#: threads and 129 ms on one.
+ONE_BLAS_THREAD_BELOW = 20_000_000
+_CONTROLLER = None
+
+
+def _blas_threads(n_values: int):
+    """One BLAS thread for small problems (a context manager), else NumPy's own setting."""
+    global _CONTROLLER
+    if n_values >= ONE_BLAS_THREAD_BELOW:
+        return contextlib.nullcontext()
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController  # a scikit-learn dependency
+
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="blas")
 
 
 def supports(trainer) -> bool:
@@ -95,7 +116,8 @@ class SoftmaxObjective:
             grad_b = np.array([-gz.sum(), gz.sum()])
         else:
             Z = self.logits(theta)
-            logp = log_softmax(Z, axis=1)
+            Z -= Z.max(1, keepdims=True)
+            logp = Z - np.log(np.exp(Z).sum(1, keepdims=True))
             data = float(-(self.T * logp).sum(1).mean())
             G = (np.exp(logp) * self.T.sum(1, keepdims=True) - self.T) / self.n
             grad_W = (G.T.astype(np.float32) @ self.X).astype(np.float64)
@@ -131,6 +153,10 @@ class LinearLbfgsLoop:
 
     def run_epoch(self, X, Y, epoch) -> float:
         """One epoch on ``X`` (n, d) float32 and targets ``Y`` (n, k); returns the data loss."""
+        with _blas_threads(X.size):
+            return self._run_epoch(X, Y, epoch)
+
+    def _run_epoch(self, X, Y, epoch) -> float:
         t = self.t
         alpha = t._alpha((epoch - 1) / t.epochs) if t.loss == "logconf" else 0.0
         if alpha > 0 or self.opt is None:
