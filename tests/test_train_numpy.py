@@ -205,3 +205,17 @@ def test_bad_solver_and_objective_inputs():
         SoftmaxObjective(X, np.full((4, 2), 0.5), 0.0)
     with pytest.raises(ValueError, match="theta must have shape"):
         SoftmaxObjective(X, np.full((4, 2), 0.5), 1.0)(np.zeros(3))
+
+
+def test_small_problems_run_blas_on_one_thread_and_restore_it():
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    with _linear_lbfgs._blas_threads(1000):
+        assert set(blas_threads()) == {1}
+    assert blas_threads() == before
+    with _linear_lbfgs._blas_threads(_linear_lbfgs.ONE_BLAS_THREAD_BELOW):
+        assert blas_threads() == before
