@@ -93,7 +93,7 @@ def test_objective_and_gradient_match_torch_autograd(k):
     want.backward()
     assert f == pytest.approx(want.item(), rel=1e-6)
     np.testing.assert_allclose(g, th.grad.numpy(), atol=1e-6)
-    assert fun.penalty(theta) == pytest.approx(scale * float((W ** 2).sum()) / (2 * 0.3 * 50))
+    assert fun.penalty(theta) == pytest.approx(scale * float((W.detach() ** 2).sum()) / (2 * 0.3 * 50))
 
 
 # --------------------------------------------------- solver against torch
