@@ -180,6 +180,15 @@ def test_numpy_path_matches_torch_path_multiclass_with_early_stopping():
     np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-4)
 
 
+def test_one_class_and_non_contiguous_float64_input_as_on_the_torch_path():
+    rng = np.random.default_rng(0)
+    X = np.asfortranarray(rng.normal(size=(40, 3)))
+    np.testing.assert_array_equal(HeadTrainer(epochs=2).fit(X, np.ones((40, 1))).predict_proba(X), np.ones((40, 1)))
+    Y = onehot(np.arange(40) % 2)
+    a, b = HeadTrainer(epochs=5, standardize=True).fit(X, Y), torch_path(epochs=5, standardize=True).fit(X, Y)
+    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-4)
+
+
 def test_paths_the_numpy_solver_does_not_cover_stay_on_torch():
     assert not _linear_lbfgs.supports(HeadTrainer(head="mlp"))
     assert not _linear_lbfgs.supports(HeadTrainer(optimizer="adamw"))
@@ -199,8 +208,8 @@ def test_bad_solver_and_objective_inputs():
     X = np.zeros((4, 3), np.float32)
     with pytest.raises(ValueError, match="same n"):
         SoftmaxObjective(X, np.full((3, 2), 0.5), 1.0)
-    with pytest.raises(ValueError, match="two classes"):
-        SoftmaxObjective(X, np.ones((4, 1)), 1.0)
+    with pytest.raises(ValueError, match="at least one class"):
+        SoftmaxObjective(X, np.ones((4, 0)), 1.0)
     with pytest.raises(ValueError, match="C must be"):
         SoftmaxObjective(X, np.full((4, 2), 0.5), 0.0)
     with pytest.raises(ValueError, match="theta must have shape"):

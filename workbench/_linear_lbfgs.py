@@ -62,7 +62,8 @@ class SoftmaxObjective:
     X : array of shape (n, d)
         Features (used as C-contiguous float32; not copied when already so).
     T : array of shape (n, k)
-        Target distributions (rows sum to 1), k ≥ 2.
+        Target distributions (rows sum to 1), k ≥ 1 (one class is the degenerate head the
+        torch path also fits).
     C : float
         Inverse L2 strength (scikit-learn's ``C``).
     """
@@ -72,8 +73,8 @@ class SoftmaxObjective:
         T = np.asarray(T, dtype=np.float64)
         if X.ndim != 2 or T.ndim != 2 or len(X) != len(T) or len(X) == 0:
             raise ValueError(f"X (n, d) and T (n, k) need the same n ≥ 1; got shapes {X.shape} and {T.shape}.")
-        if T.shape[1] < 2:
-            raise ValueError(f"T needs at least two classes (columns); got shape {T.shape}.")
+        if T.shape[1] < 1:
+            raise ValueError(f"T needs at least one class (column); got shape {T.shape}.")
         if not (isinstance(C, (int, float)) and np.isfinite(C) and C > 0) or isinstance(C, bool):
             raise ValueError(f"C must be a positive finite number; got {C!r}.")
         self.X, self.T, self.C = X, T, float(C)
