@@ -268,13 +268,13 @@ class HeadTrainer:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             self.model_ = _build_head(self.head, X.shape[1], self.n_classes_, self.hidden).to(self.device)
-        if _linear_lbfgs.supports(self):  # NumPy epochs: torch only records them (one thread)
-            loop, size = _linear_lbfgs.LinearLbfgsLoop(self, _logconf_targets), 0
+        if _linear_lbfgs.supports(self):  # NumPy epochs; torch only computes the records
+            loop = _linear_lbfgs.LinearLbfgsLoop(self, _logconf_targets)
             data = (np.ascontiguousarray((X - self.mean_) / self.std_ if self.standardize else X, np.float32), Y)
         else:
             loop = _LbfgsLoop(self) if self.optimizer == "lbfgs" else _AdamwLoop(self)
-            data, size = (self._tensor(X), torch.as_tensor(Y, dtype=torch.float32, device=self.device)), X.size
-        with _threads_for(size):
+            data = (self._tensor(X), torch.as_tensor(Y, dtype=torch.float32, device=self.device))
+        with _threads_for(X.size):
             self._train(loop, *data, val, X_eval, list(callbacks), on_record, stop_event)
         return self
 
