@@ -133,8 +133,8 @@ class LinearLbfgsLoop:
     The same rules as the trainer's torch loop: ``iters_per_epoch`` iterations per epoch,
     curvature memory kept across epochs, ``logconf`` targets frozen per epoch (from the
     predictions at its start) with the memory restarted when they change, converged once
-    the largest gradient entry is at most ``tol`` or an epoch moves the objective by less
-    than 1e-7 (relative).
+    the largest gradient entry is at most ``tol`` or an epoch moves the objective J by at
+    most ``1e-7 · max(1, J)``.
 
     Parameters
     ----------
@@ -147,7 +147,7 @@ class LinearLbfgsLoop:
 
     def __init__(self, trainer, logconf_targets):
         self.t, self._logconf_targets = trainer, logconf_targets
-        self.opt, self.converged, self.last_loss = None, False, float("nan")
+        self.opt, self.fun, self.converged, self.last_loss = None, None, False, float("nan")
         self.objective = None  # penalised objective after the last epoch
         self._theta = np.concatenate([p.detach().cpu().double().numpy().ravel()
                                       for p in trainer.model_.parameters()])
