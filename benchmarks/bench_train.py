@@ -1,4 +1,7 @@
-"""Student training: our torch HeadTrainer vs sklearn LogisticRegression, same features.
+"""Student training: our HeadTrainer vs sklearn LogisticRegression, same features.
+
+The linear head on CPU trains in NumPy (``workbench._linear_lbfgs``: torch's L-BFGS ported,
+the objective as two BLAS products); the torch path is kept for MLP heads, AdamW and GPUs.
 
 Synthetic Gaussian-mixture features (384-d, 2 classes, noisy) at 5k, 50k and 200k
 points; time to fit (median of 3, ours and sklearn alternated) and held-out accuracy for

@@ -15,7 +15,10 @@ objective as scikit-learn's ``LogisticRegression(C=...)``:
 so the head converges to the same optimum, and each "epoch" is ``iters_per_epoch``
 L-BFGS iterations: the per-epoch curves follow one convex descent instead of the
 minibatch noise of SGD (docs/science.md, "The student trainer"). ``optimizer="adamw"``
-keeps the minibatch AdamW path (for MLP heads on very large data).
+keeps the minibatch AdamW path (for MLP heads on very large data). A linear head on CPU
+runs its L-BFGS epochs in NumPy (:mod:`workbench._linear_lbfgs`: the same algorithm, with
+the objective as two BLAS products and no torch thread pool in the loop); MLP heads, AdamW
+and other devices use torch.
 
 Losses share one signature ``loss(logits, targets, step_frac)`` (openai/weak-to-strong):
 ``xent`` is cross-entropy against the target distribution; ``logconf`` is Burns et
@@ -34,6 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import _linear_lbfgs
 from ._lbfgs_closure import CachedClosure
 from ._validation import check_choice, check_int, check_matrix, check_proba
 from .records import EpochRecord, TrainingStart  # defined without torch; re-exported here
@@ -190,6 +194,9 @@ class HeadTrainer:
         Optimiser iterations run (L-BFGS iterations or AdamW steps).
     """
 
+    #: Linear L-BFGS heads on CPU train in NumPy; False forces the torch path (tests compare them).
+    _numpy_lbfgs = True
+
     def __init__(self, *, head: str = "linear", hidden: int = 256, loss: str = "xent", targets: str = "soft",
                  optimizer: str = "lbfgs", epochs: int = 30, C: float = 1.0, iters_per_epoch: int = 4,
                  tol: float = 1e-7,
@@ -261,10 +268,14 @@ class HeadTrainer:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             self.model_ = _build_head(self.head, X.shape[1], self.n_classes_, self.hidden).to(self.device)
-        loop = _LbfgsLoop(self) if self.optimizer == "lbfgs" else _AdamwLoop(self)
+        if _linear_lbfgs.supports(self):  # NumPy epochs; torch only computes the records
+            loop = _linear_lbfgs.LinearLbfgsLoop(self, _logconf_targets)
+            data = (np.ascontiguousarray((X - self.mean_) / self.std_ if self.standardize else X, np.float32), Y)
+        else:
+            loop = _LbfgsLoop(self) if self.optimizer == "lbfgs" else _AdamwLoop(self)
+            data = (self._tensor(X), torch.as_tensor(Y, dtype=torch.float32, device=self.device))
         with _threads_for(X.size):
-            self._train(loop, self._tensor(X), torch.as_tensor(Y, dtype=torch.float32, device=self.device),
-                        val, X_eval, list(callbacks), on_record, stop_event)
+            self._train(loop, *data, val, X_eval, list(callbacks), on_record, stop_event)
         return self
 
     def _train(self, loop, Xt, Yt, val, X_eval, callbacks, on_record, stop_event):
