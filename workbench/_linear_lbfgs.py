@@ -42,7 +42,7 @@ def _blas_threads(n_values: int):
     if n_values >= ONE_BLAS_THREAD_BELOW:
         return contextlib.nullcontext()
     if _CONTROLLER is None:
-        from threadpoolctl import ThreadpoolController  # a scikit-learn dependency
+        from threadpoolctl import ThreadpoolController
 
         _CONTROLLER = ThreadpoolController()
     return _CONTROLLER.limit(limits=1, user_api="blas")
