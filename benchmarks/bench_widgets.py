@@ -53,7 +53,7 @@ def make_points(n: int, *, k: int = 2, seed: int = 0) -> pd.DataFrame:
         "teacher_label": t_label, "teacher_conf": rng.uniform(.5, 1, n), "covered": covered,
         "student_label": student, "student_conf": rng.uniform(.5, 1, n), "weak_label": teacher,
         "ceiling_label": gold, "ceiling_conf": rng.uniform(.5, 1, n), "category": cat,
-        "umap_weak_x": xy[:, 0], "umap_weak_y": xy[:, 1], "umap_strong_x": xy[:, 2], "umap_strong_y": xy[:, 3],
+        "map_weak_x": xy[:, 0], "map_weak_y": xy[:, 1], "map_strong_x": xy[:, 2], "map_strong_y": xy[:, 3],
     })
 
 

@@ -39,7 +39,7 @@ def test_points_table_has_the_contract_columns_and_one_row_per_example(synth, re
     assert set(pts["split"]) == {"weak_train", "student_train", "val", "test"}
     assert (pts["gold"].to_numpy() == synth.labels).all()
     assert set(pts["category"]) <= set(CATEGORIES)
-    assert pts[["umap_weak_x", "umap_strong_y"]].notna().all().all()
+    assert pts[["map_weak_x", "map_strong_y"]].notna().all().all()
 
 
 def test_categories_follow_the_definitions(result):

@@ -72,3 +72,18 @@ def test_results_saved_before_extras_existed_still_load(tmp_path):
     (out / "history.json").write_text(json.dumps(data))
     loaded = Result.load(out)
     assert [r.extra for r in loaded.history["student"]] == [{}, {}]
+
+
+def test_a_table_saved_with_the_old_umap_column_names_loads_with_map_columns(tmp_path):
+    """Tables written before 2026-12-07 named the coordinates umap_* whatever the projection."""
+    result = _result(lambda e: {})
+    result.points = result.points.assign(map_weak_x=[0.1, 0.2, 0.3], map_weak_y=[1.0, 2.0, 3.0],
+                                         map_strong_x=[4.0, 5.0, 6.0], map_strong_y=[7.0, 8.0, 9.0])
+    out = result.save(tmp_path / "run")
+    old = pd.read_parquet(out / "points.parquet")
+    old.columns = [c.replace("map_", "umap_") for c in old.columns]
+    old.to_parquet(out / "points.parquet")
+    loaded = Result.load(out)
+    assert [c for c in loaded.points.columns if "map_" in c] == ["map_weak_x", "map_weak_y", "map_strong_x",
+                                                                  "map_strong_y"]
+    np.testing.assert_allclose(loaded.points["map_strong_y"], [7.0, 8.0, 9.0])

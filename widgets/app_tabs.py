@@ -33,7 +33,7 @@ __all__ = ["DynamicsPanel", "ReviewPanel", "RepresentationPanel", "is_finetuned"
 
 #: Columns the dynamics map needs (toward the teacher's label).
 DYNAMICS_COLUMNS_NEEDED = ("conf_teacher", "var_teacher")
-_COORDS = ("umap_weak_x", "umap_weak_y", "umap_strong_x", "umap_strong_y")
+_COORDS = ("map_weak_x", "map_weak_y", "map_strong_x", "map_strong_y")
 _FINETUNE_SKIP = ("This run fine-tuned the strong model, and fine-tuned students skip the gold-free diagnostics "
                   "(cross-fitting would fine-tune the model again for every fold), so it has no {what}. "
                   "Run a frozen-head student to get them.")

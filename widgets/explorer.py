@@ -28,6 +28,7 @@ import ipywidgets as W
 import numpy as np
 
 from workbench._validation import check_choice
+from workbench.results import with_map_columns
 
 from . import explorer_panels as EP
 from . import figures as F
@@ -51,12 +52,17 @@ def _unpack(data, label_names):
     points = getattr(data, "points", data)
     if not hasattr(points, "columns"):
         raise TypeError(f"EmbeddingExplorer needs a Result or a points DataFrame; got {type(data).__name__}.")
+    legacy = any(c.startswith("umap_") for c in points.columns)
+    points = with_map_columns(points)
     missing = [c for c in _REQUIRED if c not in points.columns]
     if missing:
         raise ValueError(f"the points table lacks columns {missing}; build it with Experiment.run() "
                          "(see docs/ARCHITECTURE.md, 'the per-point table').")
     names = label_names if label_names is not None else getattr(data, "label_names", None)
-    projection = str(getattr(data, "config", {}).get("projection") or "umap").upper()
+    # the method that made the coordinates: the result says so; an old table's umap_* columns
+    # were UMAP's (or its PCA fallback, which that table cannot tell); a bare table says "2-D map"
+    projection = getattr(data, "config", {}).get("projection") or ("umap" if legacy else "2-D map")
+    projection = projection.upper() if projection in ("umap", "pca") else str(projection)
     return points.reset_index(drop=True), F.resolve_label_names(points, names), projection
 
 

@@ -9,7 +9,7 @@ Glossary
 --------
 points : pandas.DataFrame, one row per example (columns ``id, split, text, gold,
     teacher_label, teacher_conf, covered, student_label, student_conf, ..., category,
-    umap_weak_x/y, umap_strong_x/y``).
+    map_weak_x/y, map_strong_x/y``).
 record : object with ``epoch`` (int, 1-based) and ``metrics`` (dict), e.g.
     ``workbench.train.EpochRecord``.
 """
@@ -62,7 +62,7 @@ _WRAP = re.compile(r".{1,60}(?:\s+|$)|\S{61,}")
 def coord_columns(space: str) -> tuple:
     """The points-table columns ``(x, y)`` of the 2-D map of ``space``: the one place that names them."""
     check_choice(space, name="space", choices=SPACES)
-    return f"umap_{space}_x", f"umap_{space}_y"
+    return f"map_{space}_x", f"map_{space}_y"
 
 
 def has_coords(points, space: str) -> bool:

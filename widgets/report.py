@@ -45,7 +45,7 @@ def report_figures(result) -> dict:
     pts = result.points
     names = result.label_names
     figs = {}
-    if not pts[["umap_weak_x", "umap_strong_x"]].isna().all().all():
+    if not pts[["map_weak_x", "map_strong_x"]].isna().all().all():
         projection = str(result.config.get("projection", "2-D")).upper()
         for space in ("weak", "strong"):
             figs[f"{space} space"] = F.scatter_embedding(pts, space=space, color_by="category",

@@ -29,6 +29,7 @@ import ipywidgets as W
 import numpy as np
 
 from workbench._validation import check_choice
+from workbench.results import with_map_columns
 
 from . import figures as F
 from . import maps as M
@@ -53,7 +54,7 @@ def _check_points(points):
     if missing:
         raise ValueError(f"the points table lacks columns {missing}; build it with Experiment.run() "
                          "(see docs/ARCHITECTURE.md, 'the per-point table').")
-    return points.reset_index(drop=True)
+    return with_map_columns(points).reset_index(drop=True)
 
 
 class ScatterMaps:
@@ -63,7 +64,7 @@ class ScatterMaps:
     ----------
     points : pandas.DataFrame with n rows
         The per-point table (columns :data:`REQUIRED_COLUMNS` and the 2-D coordinates
-        ``umap_weak_x/y``, ``umap_strong_x/y`` unless ``coords`` is given).
+        ``map_weak_x/y``, ``map_strong_x/y`` unless ``coords`` is given).
     label_names : sequence of str, optional
     selection : Selection, optional
         Share one with other views of the same table; a new one is made otherwise.
@@ -136,7 +137,7 @@ class ScatterMaps:
         xy = F.scatter_coords(self.points, space, xy)
         if not np.isfinite(xy).all():
             raise ValueError(f"coordinates of the {space} space hold NaN or inf; pass finite (n, 2) values "
-                             "(coords={'weak': ..., 'strong': ...}) or fill the umap_* columns.")
+                             "(coords={'weak': ..., 'strong': ...}) or fill the map_* columns.")
         return xy
 
     def _color_values(self):

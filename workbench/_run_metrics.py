@@ -189,8 +189,8 @@ def points_table(dataset, splits, teacher_out, proba: dict) -> pd.DataFrame:
         "ceiling_label": proba["ceiling"].argmax(1).astype(np.int64),
         "ceiling_conf": proba["ceiling"].max(1),
         "category": M.point_categories(y, teacher_label, covered, student_label),
-        "umap_weak_x": nan, "umap_weak_y": nan.copy(),
-        "umap_strong_x": nan.copy(), "umap_strong_y": nan.copy(),
+        "map_weak_x": nan, "map_weak_y": nan.copy(),
+        "map_strong_x": nan.copy(), "map_strong_y": nan.copy(),
     })
     for name, values in getattr(teacher_out, "extra", {}).items():  # e.g. labelled_by, label_source
         table[name] = np.asarray(values)

@@ -222,7 +222,7 @@ class Experiment:
         stop_event : threading.Event, optional
             Set it to end student training after the current epoch.
         projection : {"pca", "umap", None}
-            Fill the ``umap_*`` columns of the points table with this projection.
+            Fill the ``map_*`` columns of the points table with this projection.
         diagnostics : bool, default True
             Add the gold-free teacher diagnostics (:func:`workbench.diagnostics.teacher_diagnostics`):
             the cross-fitted ``teacher_error_score``, the training-dynamics columns and, up to
@@ -359,11 +359,11 @@ class Experiment:
 
     # ------------------------------------------------------------- helpers
     def attach_projection(self, result: Result, coords: dict, *, method: str) -> Result:
-        """Write 2-D coordinates into ``result.points`` (columns ``umap_{weak,strong}_{x,y}``)."""
+        """Write 2-D coordinates into ``result.points`` (columns ``map_{weak,strong}_{x,y}``)."""
         for role in ("weak", "strong"):
             xy = np.asarray(coords[role])
-            result.points[f"umap_{role}_x"] = xy[:, 0]
-            result.points[f"umap_{role}_y"] = xy[:, 1]
+            result.points[f"map_{role}_x"] = xy[:, 0]
+            result.points[f"map_{role}_y"] = xy[:, 1]
         result.config["projection"] = method
         return result
 

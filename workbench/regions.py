@@ -81,7 +81,7 @@ def category_density(coords, categories, *, bins=64, categories_to_show=None, ex
     Parameters
     ----------
     coords : array-like of shape (n, 2)
-        Map coordinates (e.g. ``points[["umap_weak_x", "umap_weak_y"]]``).
+        Map coordinates (e.g. ``points[["map_weak_x", "map_weak_y"]]``).
     categories : array-like of shape (n,)
         Category of each point (the ``category`` column).
     bins : int or (int, int), default 64

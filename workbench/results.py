@@ -21,14 +21,27 @@ import pandas as pd
 from .metrics import CATEGORIES
 from .records import EpochRecord  # not .train: reading a result must not import torch
 
-__all__ = ["Result", "POINT_COLUMNS", "CATEGORIES"]
+__all__ = ["Result", "POINT_COLUMNS", "MAP_COLUMNS", "CATEGORIES", "with_map_columns"]
 
 #: Columns of the per-point table, in order.
 POINT_COLUMNS = (
     "id", "split", "text", "gold", "teacher_label", "teacher_conf", "covered",
     "student_label", "student_conf", "weak_label", "ceiling_label", "ceiling_conf",
-    "category", "umap_weak_x", "umap_weak_y", "umap_strong_x", "umap_strong_y",
+    "category", "map_weak_x", "map_weak_y", "map_strong_x", "map_strong_y",
 )
+#: The 2-D map coordinates (NaN until projected); ``Result.config["projection"]`` says which
+#: method made them ("umap", "pca", ...).
+MAP_COLUMNS = ("map_weak_x", "map_weak_y", "map_strong_x", "map_strong_y")
+
+
+def with_map_columns(points):
+    """``points`` with its map coordinates under :data:`MAP_COLUMNS`.
+
+    Tables written before 2026-12-07 called them ``umap_weak_x`` ... whatever the projection
+    (PCA coordinates too); those columns are renamed (in a copy; the input is not changed).
+    """
+    legacy = {f"u{c}": c for c in MAP_COLUMNS if f"u{c}" in points.columns and c not in points.columns}
+    return points.rename(columns=legacy) if legacy else points
 
 
 
@@ -134,7 +147,7 @@ class Result:
         if (out / "history.json").exists():
             history = _history_from_json(json.loads((out / "history.json").read_text()), arrays)
         return cls(
-            points=pd.read_parquet(out / "points.parquet"),
+            points=with_map_columns(pd.read_parquet(out / "points.parquet")),
             metrics={k: float("nan") if v is None else v  # JSON null = NaN
                      for k, v in json.loads((out / "metrics.json").read_text()).items()},
             history=history, proba=proba, label_names=label_names, config=config,

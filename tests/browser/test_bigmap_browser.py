@@ -77,7 +77,7 @@ def test_lasso_in_the_weak_map_selects_the_points_inside_the_drawn_polygon(tmp_p
         page.wait_for_timeout(1000)
         got = B.kernel_eval(page, RESULT)
     points = make_points(N, seed=5)  # the same seeded table as the kernel's, rebuilt here
-    x, y = points["umap_weak_x"].to_numpy(float), points["umap_weak_y"].to_numpy(float)
+    x, y = points["map_weak_x"].to_numpy(float), points["map_weak_y"].to_numpy(float)
     poly = np.asarray(got["polygon"], dtype=float)
     expected = np.flatnonzero(_inside(x, y, poly))
     rows = np.asarray(got["rows"], dtype=np.int64)

@@ -67,7 +67,7 @@ def test_a_lasso_in_the_explorers_scatter_map_selects_only_shown_points_inside_i
         clicked = B.wait_for(page, lambda: (r := B.kernel_eval(page, RESULT))["selected"] == 1 and r, timeout=60,
                              what="the click's one-point selection in the kernel")
     points = make_points(N, seed=7)  # the same seeded table as the kernel's, rebuilt here
-    x, y = points["umap_weak_x"].to_numpy(float), points["umap_weak_y"].to_numpy(float)
+    x, y = points["map_weak_x"].to_numpy(float), points["map_weak_y"].to_numpy(float)
     poly = np.asarray(got["polygon"], dtype=float)
     inside = _inside(x, y, poly)
     shown = points["split"].to_numpy() == "test"

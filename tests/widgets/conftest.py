@@ -50,10 +50,10 @@ def make_points(n=300, *, k=2, seed=0, coords=True):
         "ceiling_label": gold.astype(np.int64),
         "ceiling_conf": rng.uniform(0.5, 1.0, n),
         "category": point_categories(gold, teacher_label, covered, student),
-        "umap_weak_x": weak_xy[:, 0] if coords else nan,
-        "umap_weak_y": weak_xy[:, 1] if coords else nan,
-        "umap_strong_x": strong_xy[:, 0] if coords else nan,
-        "umap_strong_y": strong_xy[:, 1] if coords else nan,
+        "map_weak_x": weak_xy[:, 0] if coords else nan,
+        "map_weak_y": weak_xy[:, 1] if coords else nan,
+        "map_strong_x": strong_xy[:, 0] if coords else nan,
+        "map_strong_y": strong_xy[:, 1] if coords else nan,
     })
     return frame[list(POINT_COLUMNS)]
 
@@ -146,7 +146,7 @@ class FakeExperiment:
         if projection is not None:
             coords = self.project(method=projection)
             for s in ("weak", "strong"):
-                points[f"umap_{s}_x"], points[f"umap_{s}_y"] = coords[s][:, 0], coords[s][:, 1]
+                points[f"map_{s}_x"], points[f"map_{s}_y"] = coords[s][:, 0], coords[s][:, 1]
         result = Result(points=points, metrics={**history[-1].metrics, "student_epochs": len(history)},
                             history={"student": history}, proba={}, label_names=self.label_names,
                             config={"projection": projection})

@@ -98,7 +98,7 @@ def test_retrain_uses_the_changed_label_and_the_monitor_shows_the_new_run(ran):
     assert "retrained with 2 reviewed labels" in status and f"{after.metrics['student_acc']:.3f}" in status
     assert "PGR after" in status and wb.review.queue_widget is queue and queue.queue.n_reviewed == 2
     assert wb.explorer is not old_explorer and wb.tabs.selected_index == 4
-    assert np.allclose(after.points["umap_weak_x"], base.points["umap_weak_x"])  # same map coordinates
+    assert np.allclose(after.points["map_weak_x"], base.points["map_weak_x"])  # same map coordinates
     assert "label_source" in wb.explorer.color_dropdown.options
 
 

@@ -34,7 +34,7 @@ def test_workbench_runs_a_real_experiment_end_to_end(synth, tmp_path):
     main = wb.explorer.figures["strong"].data[0]
     rows = np.asarray(main.customdata)
     assert sorted(rows) == np.flatnonzero(test).tolist()
-    assert np.allclose(main.x, result.points["umap_strong_x"].to_numpy()[rows], atol=1e-4)
+    assert np.allclose(main.x, result.points["map_strong_x"].to_numpy()[rows], atol=1e-4)
     counts = result.points.loc[test, "category"].value_counts()
     legend = {name: row.value for (name, _), (_, row) in zip(wb.explorer.legend.items(), wb.explorer._legend_rows)}
     assert f"<b>corrected</b> {counts.get('corrected', 0):,}" in legend["corrected"]

@@ -27,8 +27,8 @@ def test_both_maps_draw_every_point_at_its_coordinates(explorer, points):
         main = explorer.figures[space].data[0]
         rows = np.asarray(main.customdata)
         assert main.type == "scattergl" and sorted(rows) == list(range(len(points)))
-        assert np.allclose(main.x, points[f"umap_{space}_x"].to_numpy()[rows], atol=1e-5)
-        assert np.allclose(main.y, points[f"umap_{space}_y"].to_numpy()[rows], atol=1e-5)
+        assert np.allclose(main.x, points[f"map_{space}_x"].to_numpy()[rows], atol=1e-5)
+        assert np.allclose(main.y, points[f"map_{space}_y"].to_numpy()[rows], atol=1e-5)
         assert "<script>" not in "".join(main.text) and "&lt;script&gt;" in "".join(main.text)
 
 
@@ -216,6 +216,17 @@ def test_explorer_accepts_a_result_object(points, fakes):
     assert list(ex.legend) == ["neg", "pos"] and "colour by <b>gold</b>" in ex.counts_html.value
 
 
+def test_a_bare_table_names_no_method_and_an_old_umap_table_still_draws(points):
+    assert EmbeddingExplorer(points).figures["weak"].layout.title.text.startswith("weak space (2-D map)")
+    old = points.rename(columns={c: "u" + c for c in ("map_weak_x", "map_weak_y", "map_strong_x", "map_strong_y")})
+    ex = EmbeddingExplorer(old)
+    assert ex.figures["weak"].layout.title.text.startswith("weak space (UMAP)")
+    drawn = ex.figures["weak"].data[0]
+    rows = np.asarray(drawn.customdata)
+    assert np.allclose(drawn.x, points["map_weak_x"].to_numpy()[rows], atol=1e-5)
+    assert "umap_weak_x" in old.columns  # the caller's table is not changed
+
+
 def relayout(fig, selections):
     """Send plotly.js's relayout message for a drawn box/lasso (``layout.selections``)."""
     fig._js2py_relayout = {"relayout_data": {"selections": selections}, "source_view_id": "test"}
@@ -224,7 +235,7 @@ def relayout(fig, selections):
 def test_a_box_in_layout_selections_selects_without_the_points_event(explorer, points):
     # a hover right after the mouse-up can overwrite plotly's points event in transit;
     # the box plotly draws into layout.selections still arrives and is enough.
-    x, y = points["umap_weak_x"].to_numpy(), points["umap_weak_y"].to_numpy()
+    x, y = points["map_weak_x"].to_numpy(), points["map_weak_y"].to_numpy()
     x0, x1, y0, y1 = np.quantile(x, 0.2), np.quantile(x, 0.7), np.quantile(y, 0.1), np.quantile(y, 0.6)
     relayout(explorer.figures["weak"], [{"type": "rect", "xref": "x", "yref": "y",
                                          "x0": x1, "x1": x0, "y0": y0, "y1": y1}])
@@ -236,7 +247,7 @@ def test_a_box_in_layout_selections_selects_without_the_points_event(explorer, p
 
 
 def test_a_lasso_selects_the_points_inside_its_path(explorer, points):
-    x, y = points["umap_strong_x"].to_numpy(), points["umap_strong_y"].to_numpy()
+    x, y = points["map_strong_x"].to_numpy(), points["map_strong_y"].to_numpy()
     cx, cy, r = np.median(x), np.median(y), 0.5 * np.std(x)
     angles = np.linspace(0, 2 * np.pi, 40, endpoint=False)
     path = "M" + "L".join(f"{cx + r * np.cos(a):.6f},{cy + r * np.sin(a):.6f}" for a in angles) + "Z"
@@ -248,7 +259,7 @@ def test_a_lasso_selects_the_points_inside_its_path(explorer, points):
 
 
 def test_the_points_event_and_the_layout_agree_and_removing_the_box_clears(explorer, points):
-    x = points["umap_weak_x"].to_numpy()
+    x = points["map_weak_x"].to_numpy()
     shape = {"type": "rect", "x0": -1e9, "x1": np.median(x), "y0": -1e9, "y1": 1e9}
     inds = np.flatnonzero(np.asarray(explorer.figures["weak"].data[0].x) <= np.median(x))
     emit(explorer.figures["weak"], "plotly_selected", inds, selector=box(-1e9, np.median(x), -1e9, 1e9))
@@ -276,7 +287,7 @@ def test_a_selection_from_elsewhere_leaves_the_old_box_alone(explorer, points, m
 def test_dragging_or_resizing_a_drawn_box_updates_the_selection(explorer, points):
     # plotly.js sends edits of a drawn box as paths ("selections[0].x1"), which plotly.py
     # alone rejects with "Invalid property path"
-    x = points["umap_weak_x"].to_numpy()
+    x = points["map_weak_x"].to_numpy()
     med = float(np.median(x))
     relayout(explorer.figures["weak"], [{"type": "rect", "x0": -1e9, "x1": med, "y0": -1e9, "y1": 1e9}])
     assert explorer.selection.get().tolist() == np.flatnonzero(x <= med).tolist()

@@ -63,8 +63,8 @@ def test_scatter_has_one_trace_per_group_with_counts_in_the_legend(points, fakes
         assert (points["category"].to_numpy()[rows] == name).all()
     rows, x, y = _all_points(fig)
     assert sorted(rows) == list(range(len(points)))
-    assert np.allclose(x, points["umap_strong_x"].to_numpy()[rows], atol=1e-5)
-    assert np.allclose(y, points["umap_strong_y"].to_numpy()[rows], atol=1e-5)
+    assert np.allclose(x, points["map_strong_x"].to_numpy()[rows], atol=1e-5)
+    assert np.allclose(y, points["map_strong_y"].to_numpy()[rows], atol=1e-5)
     assert fig.layout.title.text == f"strong space (UMAP): {len(points):,} points"
 
 
