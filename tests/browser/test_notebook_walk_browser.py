@@ -30,20 +30,31 @@ STDERR_JS = """() => Array.from(document.querySelectorAll(
     .map(e => e.textContent.slice(0, 300))"""
 
 
+# The notebook in front is ``path``, loaded, with its kernel started and idle.
+READY_JS = """(path) => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+    return !!w && !!w.context && w.context.path === path && w.context.isReady && w.sessionContext.isReady
+        && !!k && k.status === 'idle'; }"""
+# Code cells of the notebook in front that have not run yet (no execution count).
+UNRUN_JS = """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    return w && w.content && w.content.widgets ?
+        w.content.widgets.filter(c => c.model.type === 'code' && !c.model.executionCount).length : -1; }"""
+
+
 def _open(page, base, token, name, first):
     if first:
         page.goto(f"{base}/lab/tree/{name}.ipynb?token={token}")
     else:  # from the file browser: the page is not reloaded and the earlier notebooks stay open
         page.evaluate(f"() => {{ window.jupyterapp.commands.execute('docmanager:open', {{path: '{name}.ipynb'}});"
                       " return null; }")
-    wait_for(page, lambda: page.locator(CURRENT).count() == 1 and kernel_idle(page), timeout=120,
-             what=f"{name}'s kernel")
+    wait_for(page, lambda: page.evaluate(READY_JS, f"{name}.ipynb"), timeout=180,
+             what=f"{name} in front with its kernel idle")
 
 
 def _run_all(page, name):
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_timeout(3000)
-    wait_for(page, lambda: kernel_idle(page), timeout=1800, what=f"{name}'s cells", every_ms=1000)
+    wait_for(page, lambda: page.evaluate(UNRUN_JS) == 0 and kernel_idle(page), timeout=1800,
+             what=f"every code cell of {name} to run", every_ms=1000)
 
 
 def _shoot_cells(page, name, artifacts):
