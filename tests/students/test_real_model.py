@@ -28,5 +28,6 @@ def test_lora_on_real_minilm():
     # before training the student's pooled embeddings are the frozen encoder's (same loading and pooling)
     fresh = make_student({"finetune": "lora", "epochs": 1, "max_length": 48}, seed=0, device="cpu")
     fresh._build(2, "cpu")
-    frozen = HFEncoder(MODEL, device="cpu", max_length=48).encode(texts[:8])
+    # fp32 like the fine-tuned student (on a CPU with bf16 instructions "auto" would be bf16 autocast)
+    frozen = HFEncoder(MODEL, device="cpu", max_length=48, dtype="float32").encode(texts[:8])
     np.testing.assert_allclose(fresh.embed(texts[:8]), frozen, atol=1e-4)
