@@ -168,3 +168,48 @@ def polygon(box: dict, *, n: int = 24, scale: float = 0.28, centre=(0.45, 0.5)) 
     r = scale * min(box["width"], box["height"])
     return [(cx + r * (1 + 0.25 * math.sin(3 * a)) * math.cos(a), cy + r * (1 + 0.25 * math.sin(3 * a)) * math.sin(a))
             for a in (2 * math.pi * i / n for i in range(n))]
+
+
+def inside_polygon(x, y, poly):
+    """Even-odd rule, vectorised over the points: bool array of ``x.shape``; ``poly`` (m, 2)."""
+    import numpy as np
+
+    inside = np.zeros(x.shape, dtype=bool)
+    for (xa, ya), (xb, yb) in zip(poly, np.roll(poly, -1, axis=0)):
+        crosses = (ya > y) != (yb > y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x_at = xa + (y - ya) * (xb - xa) / (yb - ya)
+        inside ^= crosses & (x < x_at)
+    return inside
+
+
+def map_boxes(page) -> list:
+    """Bounding boxes of the drawn map canvases (wider and taller than 200 px), left to right."""
+    canvases = page.locator(".jp-OutputArea-output canvas")
+    boxes = [canvases.nth(i).bounding_box() for i in range(canvases.count())]
+    return sorted((b for b in boxes if b and b["width"] > 200 and b["height"] > 200), key=lambda b: b["x"])
+
+
+@contextlib.contextmanager
+def lasso_in_weak_map(root: Path, cell: str, result: str, *, height: int):
+    """Run ``cell`` (it displays two maps) in JupyterLab, draw a lasso in the left (weak) map and
+    wait for the kernel to hold it. Yields ``(page, weak_box, got, errors)``: ``got`` is
+    ``kernel_eval(result)`` a second after the lasso, ``errors`` the page errors so far."""
+    from .lab import jupyter_lab
+
+    name = write_notebook(root)
+    errors = []
+    with jupyter_lab(root) as (base, token), webgl_page(width=1400, height=height) as page:
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        open_notebook(page, base, token, name)
+        run_cell(page, cell)
+        boxes = wait_for(page, lambda: len(map_boxes(page)) >= 2 and map_boxes(page), timeout=240, what="both maps")
+        wait_for(page, lambda: kernel_idle(page), timeout=240, what="the cell to finish")
+        wait_for(page, lambda: painted(page.locator(".jp-OutputArea-output").first.screenshot(), min_share=0.02),
+                 timeout=240, what="the maps to be drawn")
+        weak = boxes[0]
+        drag(page, polygon(weak, scale=0.3, centre=(0.5, 0.5)), step_ms=20)
+        wait_for(page, lambda: (r := kernel_eval(page, result))["selected"] > 0 and r["polygon"] and r,
+                 timeout=120, what="the lasso's selection in the kernel")
+        page.wait_for_timeout(1000)
+        yield page, weak, kernel_eval(page, result), errors

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 from . import bigmap_lab as B
-from .lab import jupyter_lab
 
 # The first run (2026-12-02) drew a closed path that ended on its start pixel; regl-scatterplot took the
 # click after that mouse-up as a click on the nearest point and replaced the lasso's 186,315 points by one
@@ -39,47 +38,15 @@ RESULT = """json.dumps({"selected": len(M.selection), "strong": int(len(M.maps["
                         else [], dtype=float).tolist()})"""
 
 
-def _inside(x, y, poly) -> np.ndarray:
-    """Even-odd rule, vectorised over the points; ``poly`` (m, 2)."""
-    inside = np.zeros(x.shape, dtype=bool)
-    for (xa, ya), (xb, yb) in zip(poly, np.roll(poly, -1, axis=0)):
-        crosses = (ya > y) != (yb > y)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x_at = xa + (y - ya) * (xb - xa) / (yb - ya)
-        inside ^= crosses & (x < x_at)
-    return inside
-
-
-def _maps(page):
-    canvases = page.locator(".jp-OutputArea-output canvas")
-    boxes = [canvases.nth(i).bounding_box() for i in range(canvases.count())]
-    return sorted((b for b in boxes if b and b["width"] > 200 and b["height"] > 200), key=lambda b: b["x"])
-
-
 def test_lasso_in_the_weak_map_selects_the_points_inside_the_drawn_polygon(tmp_path):
     from tests.widgets.conftest import make_points
 
-    root = tmp_path / "lab"
-    name = B.write_notebook(root)
-    errors = []
-    with jupyter_lab(root) as (base, token), B.webgl_page(width=1400, height=1000) as page:
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        B.open_notebook(page, base, token, name)
-        B.run_cell(page, CELL)
-        boxes = B.wait_for(page, lambda: len(_maps(page)) >= 2 and _maps(page), timeout=240, what="both maps")
-        B.wait_for(page, lambda: B.kernel_idle(page), timeout=240, what="the cell to finish")
-        B.wait_for(page, lambda: B.painted(page.locator(".jp-OutputArea-output").first.screenshot(), min_share=0.02),
-                   timeout=240, what="points to be drawn")
-        weak = boxes[0]
-        B.drag(page, B.polygon(weak, scale=0.3, centre=(0.5, 0.5)), step_ms=20)
-        got = B.wait_for(page, lambda: (r := B.kernel_eval(page, RESULT))["selected"] > 0 and r["polygon"] and r,
-                         timeout=120, what="the lasso's selection in the kernel")
-        page.wait_for_timeout(1000)
-        got = B.kernel_eval(page, RESULT)
+    with B.lasso_in_weak_map(tmp_path / "lab", CELL, RESULT, height=1000) as (_page, _weak, got, errors):
+        pass
     points = make_points(N, seed=5)  # the same seeded table as the kernel's, rebuilt here
     x, y = points["map_weak_x"].to_numpy(float), points["map_weak_y"].to_numpy(float)
     poly = np.asarray(got["polygon"], dtype=float)
-    expected = np.flatnonzero(_inside(x, y, poly))
+    expected = np.flatnonzero(B.inside_polygon(x, y, poly))
     rows = np.asarray(got["rows"], dtype=np.int64)
     print(f"lasso: {len(poly)} vertices; kernel selected {got['selected']:,}, inside the polygon "
           f"{len(expected):,}; strong map shows {got['strong']:,}; differing rows "

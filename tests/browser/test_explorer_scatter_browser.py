@@ -17,8 +17,6 @@ import numpy as np
 import pytest
 
 from . import bigmap_lab as B
-from .lab import jupyter_lab
-from .test_bigmap_browser import _inside, _maps
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -45,23 +43,7 @@ RESULT = """json.dumps({"kind": E.maps_kind, "selected": len(E.selection),
 def test_a_lasso_in_the_explorers_scatter_map_selects_only_shown_points_inside_it(tmp_path):
     from tests.widgets.conftest import make_points
 
-    root = tmp_path / "lab"
-    name = B.write_notebook(root)
-    errors = []
-    with jupyter_lab(root) as (base, token), B.webgl_page(width=1400, height=1100) as page:
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        B.open_notebook(page, base, token, name)
-        B.run_cell(page, CELL)
-        boxes = B.wait_for(page, lambda: len(_maps(page)) >= 2 and _maps(page), timeout=240, what="both maps")
-        B.wait_for(page, lambda: B.kernel_idle(page), timeout=240, what="the cell to finish")
-        B.wait_for(page, lambda: B.painted(page.locator(".jp-OutputArea-output").first.screenshot(), min_share=0.02),
-                   timeout=240, what="the view to be drawn")
-        weak = boxes[0]
-        B.drag(page, B.polygon(weak, scale=0.3, centre=(0.5, 0.5)), step_ms=20)
-        B.wait_for(page, lambda: (r := B.kernel_eval(page, RESULT))["selected"] > 0 and r["polygon"] and r,
-                   timeout=120, what="the lasso's selection in the kernel")
-        page.wait_for_timeout(1000)
-        got = B.kernel_eval(page, RESULT)
+    with B.lasso_in_weak_map(tmp_path / "lab", CELL, RESULT, height=1100) as (page, weak, got, errors):
         # a click near the middle of the weak map (inside the lasso's region, away from its line)
         page.mouse.click(weak["x"] + 0.5 * weak["width"], weak["y"] + 0.5 * weak["height"])
         clicked = B.wait_for(page, lambda: (r := B.kernel_eval(page, RESULT))["selected"] == 1 and r, timeout=60,
@@ -69,7 +51,7 @@ def test_a_lasso_in_the_explorers_scatter_map_selects_only_shown_points_inside_i
     points = make_points(N, seed=7)  # the same seeded table as the kernel's, rebuilt here
     x, y = points["map_weak_x"].to_numpy(float), points["map_weak_y"].to_numpy(float)
     poly = np.asarray(got["polygon"], dtype=float)
-    inside = _inside(x, y, poly)
+    inside = B.inside_polygon(x, y, poly)
     shown = points["split"].to_numpy() == "test"
     expected = np.flatnonzero(inside & shown)
     rows = np.asarray(got["rows"], dtype=np.int64)
