@@ -227,16 +227,40 @@ def test_project_can_fit_on_a_sample_and_transform_the_rest(synth, tmp_path):
 
     pair = EncoderPair(weak=synth.features["weak"], strong=synth.features["strong"])
     exp = Experiment(synth, pair, n_gold=40, seed=0, cache=_cache(tmp_path)).embed(progress=False)
-    coords = exp.project(method="pca", sample_size=200, progress=False)
+    coords = exp.project(method="pca", sample_size=200, progress=False, align=False)
     for role, X in (("weak", exp.X_weak_), ("strong", exp.X_strong_)):
         assert coords[role].shape == (len(synth), 2)
         np.testing.assert_allclose(coords[role], project_at_scale(X, sample_size=200, method="pca", seed=0),
                                    atol=1e-5)
     # fitted on 200 rows, not on all 800: differs from the whole-data projection
-    assert not np.allclose(np.abs(coords["weak"]), np.abs(exp.project(method="pca", progress=False)["weak"]),
+    assert not np.allclose(np.abs(coords["weak"]),
+                           np.abs(exp.project(method="pca", progress=False, align=False)["weak"]),
                            atol=1e-3)
     with pytest.raises(ValueError, match="engine"):
         exp.project(method="pca", engine="spark")
+
+
+def test_run_aligns_the_strong_map_onto_the_weak_one_by_default(synth, tmp_path):
+    from workbench.projection_align import mean_pair_distance
+
+    pair = EncoderPair(weak=synth.features["weak"], strong=synth.features["strong"])
+    exp = Experiment(synth, pair, n_gold=40, seed=0, cache=_cache(tmp_path)).embed(progress=False)
+    plain = exp.project(method="pca", progress=False, align=False)
+    aligned = exp.run(projection="pca", progress=False, diagnostics=False)
+    pts = aligned.points
+    strong = pts[["map_strong_x", "map_strong_y"]].to_numpy()
+    np.testing.assert_allclose(pts[["map_weak_x", "map_weak_y"]].to_numpy(), plain["weak"], atol=1e-5)
+    assert aligned.config["alignment"] == "procrustes"
+    # a similarity transform of the plain strong map: pairwise distances keep their ratios
+    d_plain = np.linalg.norm(plain["strong"][1:] - plain["strong"][:-1], axis=1)
+    d_aligned = np.linalg.norm(strong[1:] - strong[:-1], axis=1)
+    ratio = d_aligned / d_plain
+    np.testing.assert_allclose(ratio, ratio.mean(), rtol=1e-3)
+    # ... that sits closer to the weak map than the plain one does
+    assert mean_pair_distance(plain["weak"], strong) < mean_pair_distance(plain["weak"], plain["strong"])
+    off = exp.run(projection="pca", progress=False, diagnostics=False, align=False)
+    assert off.config["alignment"] is None
+    np.testing.assert_allclose(off.points[["map_strong_x", "map_strong_y"]].to_numpy(), plain["strong"], atol=1e-5)
 
 
 def test_run_adds_the_gold_free_diagnostics(result):

@@ -188,7 +188,7 @@ class Workbench:
             for space in ("weak", "strong"):
                 self.explorer.set_coords(space, coords[space], label="UMAP")
             if hasattr(experiment, "attach_projection"):
-                experiment.attach_projection(result, coords, method="umap")
+                experiment.attach_projection(result, coords, method="umap", aligned=True)
         return result
 
     def show_result(self, result, *, embeddings=None, replay_history: bool = True, experiment=None,

@@ -105,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--precision", default="auto", choices=PRECISIONS, help=_PRECISION_HELP)
     run.add_argument("--projection", default="umap", choices=("umap", "pca", "none"),
                      help="2-D maps of the report: UMAP, PCA (fast) or none")
+    run.add_argument("--no-align", action="store_true",
+                     help="draw the strong map as projected, not rotated onto the weak map (Procrustes)")
     run.add_argument("--out", required=True, help="output folder (created)")
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
@@ -215,7 +217,7 @@ def run_command(args) -> Path:
     exp.embed(progress=not args.no_progress)
     embed_s = time.perf_counter() - t_embed
     projection = None if args.projection == "none" else args.projection
-    result = exp.run(projection=projection, progress=not args.no_progress)
+    result = exp.run(projection=projection, progress=not args.no_progress, align=not args.no_align)
     result.metrics["seconds_embed"] = embed_s
     result.metrics["seconds_total"] = time.perf_counter() - t0
     out = result.save(args.out)

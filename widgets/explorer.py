@@ -63,7 +63,8 @@ def _unpack(data, label_names):
     # were UMAP's (or its PCA fallback, which that table cannot tell); a bare table says "2-D map"
     projection = getattr(data, "config", {}).get("projection") or ("umap" if legacy else "2-D map")
     projection = projection.upper() if projection in ("umap", "pca") else str(projection)
-    return points.reset_index(drop=True), F.resolve_label_names(points, names), projection
+    aligned = getattr(data, "config", {}).get("alignment") == "procrustes"
+    return points.reset_index(drop=True), F.resolve_label_names(points, names), projection, aligned
 
 
 def _unit_rows(X, n, space):
@@ -126,7 +127,7 @@ class EmbeddingExplorer(SelectionIO):
     def __init__(self, data, *, embeddings=None, coords=None, label_names=None, selection=None,
                  color_by: str = "category", split: str | None = None, k_neighbors: int = 8,
                  max_points: int = 200_000, seed: int = 0, max_table_rows: int = 200, maps: str = "auto"):
-        self.points, self.label_names, projection = _unpack(data, label_names)
+        self.points, self.label_names, projection, self._aligned = _unpack(data, label_names)
         n = len(self.points)
         self.selection = selection if selection is not None else Selection(n_rows=n)
         if self.selection.n_rows not in (None, n):
@@ -184,6 +185,10 @@ class EmbeddingExplorer(SelectionIO):
                 raise ValueError(f"no 2-D coordinates for the {space} space: the {x}/{y} columns are "
                                  "NaN; pass coords={'weak': (n, 2), 'strong': (n, 2)} or embeddings=... "
                                  "(a PCA preview is drawn from them).")
+        if coords is None and not any(F.has_coords(self.points, s) for s in _SPACES):
+            from workbench.projection_align import align_coords  # both maps are previews: align them
+
+            out, self._aligned = align_coords(out, reference="weak"), True
         return out, label
 
     def _drawn_rows(self) -> np.ndarray:
@@ -200,7 +205,8 @@ class EmbeddingExplorer(SelectionIO):
         total = len(self.points) if self._split == "all" else int((self._split_values == self._split).sum())
         return M.map_title(space, self._projection[space], len(self._drawn), total,
                            split_text="" if self._split == "all" else self._split,
-                           sampled=len(self._order) < len(self.points), seed=self.seed)
+                           sampled=len(self._order) < len(self.points), seed=self.seed,
+                           aligned=self._aligned and space == "strong")
 
     def _titles(self) -> dict:
         return {s: self._title(s) for s in _SPACES}
@@ -324,13 +330,19 @@ class EmbeddingExplorer(SelectionIO):
         """Select rows by position (same as ``explorer.selection.set(indices)``)."""
         self.selection.set(indices, source="code")
 
-    def set_coords(self, space: str, xy, *, label: str = "UMAP") -> None:
-        """Replace the 2-D coordinates of one map, e.g. swap the PCA preview for UMAP."""
+    def set_coords(self, space: str, xy, *, label: str = "UMAP", aligned: bool | None = None) -> None:
+        """Replace the 2-D coordinates of one map, e.g. swap the PCA preview for UMAP.
+
+        ``aligned``: whether the strong map is now rotated onto the weak one (the title says
+        so); ``None`` keeps what the title said.
+        """
         check_choice(space, name="space", choices=_SPACES)
         xy = F.scatter_coords(self.points, space, xy)
         if not np.isfinite(xy).all():
             raise ValueError(f"coordinates for the {space} space hold NaN or inf; pass finite (n, 2) values.")
         self._projection[space] = label
+        if aligned is not None:
+            self._aligned = bool(aligned)
         self.map_pair.set_coords(space, xy, label=label, title=self._title(space))
 
     # -------------------------------------------------------------- event handlers

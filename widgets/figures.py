@@ -278,7 +278,7 @@ def scatter_coords(points, space: str, coords=None) -> np.ndarray:
 def scatter_embedding(points, *, space: str = "weak", color_by: str = "category", label_names=None,
                       coords=None, max_points: int = 200_000, seed: int = 0, selected=None,
                       groups: str = "traces", projection: str = "UMAP", legend_slots: int = 0,
-                      hover=None) -> go.Figure:
+                      hover=None, aligned: bool = False) -> go.Figure:
     """Scatter of one embedding space, coloured by label or W2S category.
 
     Parameters
@@ -301,6 +301,8 @@ def scatter_embedding(points, *, space: str = "weak", color_by: str = "category"
         ``groups="colors"`` only: at least this many legend entries (spares are hidden).
     hover : list of str, optional
         Precomputed :func:`hover_text` for all n rows.
+    aligned : bool, default False
+        The map was aligned onto the weak map (``Result.config["alignment"]``); the title says so.
 
     Returns
     -------
@@ -330,7 +332,8 @@ def scatter_embedding(points, *, space: str = "weak", color_by: str = "category"
             fig.add_trace(legend_entry(names[g] if g < len(names) else "", colors[g] if g < len(names) else MUTED,
                                        int(counts[g]) if g < len(names) else 0, visible=g < len(names)))
         fig.update_layout(legend=dict(itemclick=False, itemdoubleclick=False))
-    fig.update_layout(title=dict(text=scatter_title(space, projection, len(rows), len(points), seed), font_size=14),
+    fig.update_layout(title=dict(text=scatter_title(space, projection, len(rows), len(points), seed,
+                                                       aligned=aligned), font_size=14),
                       dragmode="select", height=440, margin=dict(l=10, r=10, t=50, b=10),
                       xaxis=dict(title=f"{projection} 1", showticklabels=False, zeroline=False),
                       yaxis=dict(title=f"{projection} 2", showticklabels=False, zeroline=False),
@@ -338,9 +341,10 @@ def scatter_embedding(points, *, space: str = "weak", color_by: str = "category"
     return fig
 
 
-def scatter_title(space: str, projection: str, shown: int, total: int, seed: int = 0) -> str:
+def scatter_title(space: str, projection: str, shown: int, total: int, seed: int = 0, *,
+                  aligned: bool = False) -> str:
     """Title of an embedding scatter; names the sample when not every point is drawn."""
-    title = f"{space} space ({projection})"
+    title = f"{space} space ({projection})" + (", aligned to weak" if aligned else "")
     if shown < total:
         return f"{title}: random sample of {shown:,} of {total:,} points (seed {seed})"
     return f"{title}: {total:,} points"

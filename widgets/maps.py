@@ -76,12 +76,16 @@ def rare_groups(codes, n_groups: int, *, share: float = RARE_SHARE) -> np.ndarra
 
 
 def map_title(space: str, projection: str, shown: int, total: int, *, split_text: str = "",
-              sampled: bool = False, seed: int = 0) -> str:
-    """Short map title (the title sits on the left, the toolbar on the right): space, method, count."""
+              sampled: bool = False, seed: int = 0, aligned: bool = False) -> str:
+    """Short map title (the title sits on the left, the toolbar on the right): space, method, count.
+
+    ``aligned``: the map was rotated onto the weak map (Procrustes, ``Experiment.run(align=True)``).
+    """
     where = f" {split_text}" if split_text else ""
+    method = f"{space} space ({projection})" + (" · aligned to weak" if aligned else "")
     if sampled:
-        return f"{space} space ({projection}) · random sample of {shown:,} of {total:,}{where} points (seed {seed})"
-    return f"{space} space ({projection}) · {shown:,}{where} points"
+        return f"{method} · random sample of {shown:,} of {total:,}{where} points (seed {seed})"
+    return f"{method} · {shown:,}{where} points"
 
 
 def map_figure(xy, rows, codes, colors, text, *, title: str, projection: str, overlay=None,

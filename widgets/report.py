@@ -49,7 +49,9 @@ def report_figures(result) -> dict:
         projection = str(result.config.get("projection", "2-D")).upper()
         for space in ("weak", "strong"):
             figs[f"{space} space"] = F.scatter_embedding(pts, space=space, color_by="category",
-                                                         label_names=names, projection=projection)
+                                                         label_names=names, projection=projection,
+                                                         aligned=space == "strong"
+                                                         and result.config.get("alignment") == "procrustes")
     figs["categories"] = F.category_bar(pts)
     student = result.history.get("student", [])
     if student:

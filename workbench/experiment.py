@@ -177,12 +177,18 @@ class Experiment:
 
     # --------------------------------------------------------------- project
     def project(self, *, method: str = "umap", progress: bool = True, sample_size: int | None = None,
-                engine: str = "local", address: str | None = None) -> dict:
+                engine: str = "local", address: str | None = None, align: bool = True) -> dict:
         """2-D coordinates of weak and strong embeddings: ``{"weak": (n, 2), "strong": (n, 2)}``.
 
         Parameters
         ----------
         method : {"umap", "pca"}
+        align : bool, default True
+            Rotate, reflect, scale and shift the strong map onto the weak one (orthogonal
+            Procrustes over the same rows, :func:`workbench.projection_align.align_coords`) so a
+            region sits in the same place in both; distances within each map keep their ratios.
+            It costs milliseconds (docs/science.md, "Comparable maps"). ``False``: the two
+            projections as fitted.
         sample_size : int, optional
             Fit on a seeded sample of this many rows and ``transform`` the rest
             (:func:`workbench.scale.project_at_scale`, for very large datasets); ``None``
@@ -204,14 +210,19 @@ class Experiment:
                 from .scale import project_at_scale
 
                 out[role] = project_at_scale(X, sample_size=sample_size or 50_000, method=method, seed=self.seed,
-                                             cache=self.cache, engine=engine, address=address, progress=progress)
+                                             cache=self.cache, engine=engine, address=address, progress=progress,
+                                             on_chunk=lambda f, r=role: self._report(f"{method} ({r})", f))
             else:
                 out[role] = project(X, method=method, seed=self.seed, cache=self.cache, progress=progress)
+        if align:
+            from .projection_align import align_coords
+
+            out = align_coords(out, reference="weak")
         return out
 
     # ------------------------------------------------------------------- run
     def run(self, *, callbacks=(), stop_event=None, projection: str | None = "pca",
-            progress: bool = True, diagnostics: bool = True, label_overrides=None) -> Result:
+            progress: bool = True, diagnostics: bool = True, label_overrides=None, align: bool = True) -> Result:
         """Run the Burns protocol and return a :class:`~workbench.results.Result`.
 
         Parameters
@@ -223,6 +234,9 @@ class Experiment:
             Set it to end student training after the current epoch.
         projection : {"pca", "umap", None}
             Fill the ``map_*`` columns of the points table with this projection.
+        align : bool, default True
+            Align the strong map onto the weak one (see :meth:`project`);
+            ``Result.config["alignment"]`` is ``"procrustes"`` then, else ``None``.
         diagnostics : bool, default True
             Add the gold-free teacher diagnostics (:func:`workbench.diagnostics.teacher_diagnostics`):
             the cross-fitted ``teacher_error_score``, the training-dynamics columns and, up to
@@ -287,7 +301,8 @@ class Experiment:
             proba=proba, label_names=tuple(ds.label_names), config=self.config(), epoch_proba=epoch_proba,
         )
         if projection is not None:
-            self.attach_projection(result, self.project(method=projection, progress=progress), method=projection)
+            coords = self.project(method=projection, progress=progress, align=align)
+            self.attach_projection(result, coords, method=projection, aligned=align)
         self.result_ = result
         for cb in callbacks:
             if hasattr(cb, "on_train_end"):
@@ -358,13 +373,18 @@ class Experiment:
         return list(self.heads_.student.history_), np.stack(epoch_proba) if epoch_proba else None
 
     # ------------------------------------------------------------- helpers
-    def attach_projection(self, result: Result, coords: dict, *, method: str) -> Result:
-        """Write 2-D coordinates into ``result.points`` (columns ``map_{weak,strong}_{x,y}``)."""
+    def attach_projection(self, result: Result, coords: dict, *, method: str, aligned: bool = False) -> Result:
+        """Write 2-D coordinates into ``result.points`` (columns ``map_{weak,strong}_{x,y}``).
+
+        ``aligned``: the strong map was aligned onto the weak one (``project(align=True)``);
+        recorded as ``result.config["alignment"]``.
+        """
         for role in ("weak", "strong"):
             xy = np.asarray(coords[role])
             result.points[f"map_{role}_x"] = xy[:, 0]
             result.points[f"map_{role}_y"] = xy[:, 1]
         result.config["projection"] = method
+        result.config["alignment"] = "procrustes" if aligned else None
         return result
 
     def config(self) -> dict:

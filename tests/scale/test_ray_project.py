@@ -27,6 +27,19 @@ def test_local_fits_the_sample_and_transforms_the_rest(tmp_path):
     np.testing.assert_allclose(coords, proj.transform(X), atol=1e-4)
 
 
+def test_progress_reports_the_share_placed_after_the_fit_and_every_chunk(capsys):
+    X = blobs()
+    shares = []
+    coords = project_at_scale(X, sample_size=200, method="pca", transform_chunk=150, seed=3,
+                              on_chunk=shares.append, progress=True)
+    # 200 fitted, then the other 400 rows in chunks of 150, 150 and 100
+    assert shares == pytest.approx([200 / 600, 350 / 600, 500 / 600, 1.0])
+    assert np.isfinite(coords).all()
+    err = capsys.readouterr()
+    assert "pca fitted on 200 of 600 points" in err.out and "chunks of 150" in err.out
+    assert "400/400" in err.err  # the tqdm bar counts transformed rows
+
+
 def test_ray_equals_local_and_is_cached(ray_cluster, tmp_path):
     X = blobs()
     cache = EmbeddingCache(tmp_path / "c")

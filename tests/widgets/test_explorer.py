@@ -447,3 +447,30 @@ def test_the_fit_widget_is_opened_before_the_maps(points):
     assert len(fit) == 1
     assert all(order.index(fit[0]) < order.index(fig) for fig in ex.figures.values())
     ex.close()
+
+
+def test_the_strong_title_says_when_the_maps_are_aligned(points, fakes):
+    def titles(config):
+        result = fakes.Result(points=points, metrics={}, history={}, proba={}, label_names=("neg", "pos"),
+                              config=config)
+        ex = EmbeddingExplorer(result)
+        return [ex.figures[s].layout.title.text for s in ("weak", "strong")]
+
+    weak, strong = titles({"projection": "umap", "alignment": "procrustes"})
+    assert strong.startswith("strong space (UMAP) · aligned to weak · ") and "aligned" not in weak
+    assert all("aligned" not in t for t in titles({"projection": "umap", "alignment": None}))
+
+
+def test_a_pca_preview_of_both_maps_is_aligned(fakes):
+    from workbench.projection import project
+    from workbench.projection_align import procrustes_align
+
+    pts = fakes.make_points(120, coords=False)
+    emb = fakes.make_embeddings(pts)
+    ex = EmbeddingExplorer(pts, embeddings=emb, split="all")
+    unit = ex.embeddings  # the explorer keeps unit rows (cosine neighbours) and previews those
+    expected = procrustes_align(project(unit["weak"], method="pca", seed=0), project(unit["strong"], method="pca", seed=0))
+    main = ex.figures["strong"].data[0]
+    drawn = np.column_stack([main.x, main.y])
+    np.testing.assert_allclose(drawn, expected[np.asarray(main.customdata)], atol=1e-4)
+    assert "aligned to weak" in ex.figures["strong"].layout.title.text

@@ -10,6 +10,8 @@ give the same coordinates. Results are cached in the ``projections`` ArrayStore 
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from .._validation import check_int, check_matrix
@@ -30,7 +32,7 @@ def sample_index(n: int, sample_size: int, *, seed: int = 0) -> np.ndarray:
 def project_at_scale(X, *, sample_size: int = 50_000, method: str = "umap", n_neighbors: int = 15,
                      min_dist: float = 0.1, metric: str = "cosine", seed: int = 0, cache=None,
                      engine: str = "local", address: str | None = None, n_tasks: int | None = None,
-                     transform_chunk: int = 20_000, progress: bool = False) -> np.ndarray:
+                     transform_chunk: int = 20_000, progress: bool = False, on_chunk=None) -> np.ndarray:
     """2-D coordinates of ``X`` (n, d) -> (n, 2) float32, fitted on at most ``sample_size`` rows.
 
     Parameters
@@ -52,6 +54,11 @@ def project_at_scale(X, *, sample_size: int = 50_000, method: str = "umap", n_ne
         Ray tasks in flight at once (default: the cluster's CPUs). Ignored locally.
     transform_chunk : int, default 20_000
         Rows per transform call; fixed, so both engines compute the same coordinates.
+    progress : bool, default False
+        Print the fit and show a progress bar (tqdm, rows) over the transform.
+    on_chunk : callable, optional
+        ``on_chunk(fraction)`` after the fit and after every transformed chunk, with the share
+        of rows placed so far (0..1), e.g. for a progress widget.
 
     Notes
     -----
@@ -77,39 +84,71 @@ def project_at_scale(X, *, sample_size: int = 50_000, method: str = "umap", n_ne
             return hit
     index = sample_index(len(X), sample_size, seed=seed)
     rest = np.setdiff1d(np.arange(len(X), dtype=np.int64), index, assume_unique=True)
-    if progress:
-        print(f"{method} fitted on {len(index):,} of {len(X):,} points; transforming {len(rest):,} ...", flush=True)
     coords = np.empty((len(X), 2), dtype=np.float32)
     if gpu:
         coords[:] = _cuml_umap(X, index, rest, proj)
     else:
+        t0 = time.perf_counter()
         proj.fit(X[index])
         coords[index] = proj.embedding_
+        if progress:
+            print(f"{method} fitted on {len(index):,} of {len(X):,} points in {time.perf_counter() - t0:.1f} s; "
+                  f"transforming {len(rest):,} in chunks of {transform_chunk:,} ...", flush=True)
         pieces = [rest[s:s + transform_chunk] for s in range(0, len(rest), transform_chunk)]
-        for rows, xy in zip(pieces, _transform(proj, X, pieces, engine, address, n_tasks)):
-            coords[rows] = xy
+        _place(coords, pieces, _transform(proj, X, pieces, engine, address, n_tasks), n_fit=len(index),
+               bar=_bar(progress, len(rest), method), on_chunk=on_chunk)
+    if on_chunk is not None and gpu:
+        on_chunk(1.0)
     if store is not None:
         store.save(key, coords)
     return coords
 
 
+def _bar(enabled, total, method):
+    if not enabled or total == 0:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=f"{method} transform", unit="pt", unit_scale=True)
+
+
+def _place(coords, pieces, results, *, n_fit, bar, on_chunk):
+    """Write every ``(k, xy)`` of ``results`` into ``coords[pieces[k]]``, reporting progress."""
+    n, done = len(coords), n_fit
+    if on_chunk is not None:
+        on_chunk(done / n)
+    try:
+        for k, xy in results:
+            coords[pieces[k]] = xy
+            done += len(pieces[k])
+            if bar is not None:
+                bar.update(len(pieces[k]))
+            if on_chunk is not None:
+                on_chunk(done / n)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
 def _transform(proj, X, pieces, engine, address, n_tasks):
+    """``(k, coordinates of pieces[k])`` for every piece, as each is done (any order with Ray)."""
     if engine == "local" or not pieces:
-        return [proj.transform(X[rows]) for rows in pieces]
+        for k, rows in enumerate(pieces):
+            yield k, proj.transform(X[rows])
+        return
     ray = connect(address)
     remote = ray.remote(num_cpus=1)(_transform_piece)
     model = ray.put(proj)
     limit = n_tasks or max(1, int(ray.cluster_resources().get("CPU", 1)))
-    results, pending = {}, {}
+    pending = {}
     for k, rows in enumerate(pieces):
         if len(pending) >= limit:  # bounded in flight: at most `limit` chunks of X in the object store
             ready, _ = ray.wait(list(pending), num_returns=1)
-            results[pending.pop(ready[0])] = ray.get(ready[0])
-        ref = remote.remote(model, X[rows])
-        pending[ref] = k
-    for ref, k in pending.items():
-        results[k] = ray.get(ref)
-    return [results[k] for k in range(len(pieces))]
+            yield pending.pop(ready[0]), ray.get(ready[0])
+        pending[remote.remote(model, X[rows])] = k
+    while pending:
+        ready, _ = ray.wait(list(pending), num_returns=1)
+        yield pending.pop(ready[0]), ray.get(ready[0])
 
 
 def _transform_piece(proj, X):
