@@ -1,4 +1,5 @@
-"""Kernel side of ``bench_maps_browser``: one map of n synthetic points, in either library.
+"""Kernel side of ``bench_maps_browser``: one map of n synthetic points, in either library,
+or the whole ``EmbeddingExplorer`` on an n-row synthetic points table (``"explorer"``).
 
 Imported in the JupyterLab kernel by the benchmark's notebook cell. :func:`build` makes
 the widget and records the kernel's build time; the selection observers record the
@@ -71,16 +72,39 @@ def _jscatter(xy, codes):
     return w
 
 
+def _explorer_points(n: int):
+    from tests.widgets.conftest import make_points
+
+    return make_points(n, seed=7)
+
+
+def _explorer(points):
+    """The whole EmbeddingExplorer (two linked maps, legend, panels, table) on every row."""
+    from widgets import EmbeddingExplorer
+
+    ex = EmbeddingExplorer(points, label_names=("negative", "positive"), split="all", maps="auto")
+    ex.selection.observe(lambda c: _selected(len(c["new"])), names="indices")
+    STATE["explorer"], STATE["sc"] = ex, ex.scatter_maps.scatters["weak"]
+    return ex.widget
+
+
 def build(library: str, n: int):
-    """The widget of one map (display it as the cell's value); records ``STATE['build_s']``."""
-    old = STATE.get("widget")
+    """The widget of one map, or for ``"explorer"`` the whole explorer (display it as the cell's
+    value); records ``STATE['build_s']`` (the widget's construction, not the synthetic data's)."""
+    old = STATE.get("explorer") or STATE.get("widget")
     if old is not None:
         old.close()
     STATE.clear()
-    xy, codes = data(n)
-    STATE["xy"], STATE["library"], STATE["n"] = xy, library, n
-    t0 = time.perf_counter()
-    widget = {"plotly": _plotly, "jscatter": _jscatter}[library](xy, codes)
+    STATE["library"], STATE["n"] = library, n
+    if library == "explorer":
+        points = _explorer_points(n)
+        t0 = time.perf_counter()
+        widget = _explorer(points)
+    else:
+        xy, codes = data(n)
+        STATE["xy"] = xy
+        t0 = time.perf_counter()
+        widget = {"plotly": _plotly, "jscatter": _jscatter}[library](xy, codes)
     STATE["build_s"] = time.perf_counter() - t0
     STATE["widget"] = widget
     return widget
@@ -99,7 +123,10 @@ def recolor() -> float:
     k = len(PALETTE)
     rotated = PALETTE[1:] + PALETTE[:1]
     STATE["recolor_t"] = time.time()
-    if STATE["library"] == "plotly":
+    if STATE["library"] == "explorer":  # category -> gold and back: the user's colour dropdown
+        ex = STATE["explorer"]
+        ex.recolor("gold" if ex.color_by != "gold" else "category")
+    elif STATE["library"] == "plotly":
         STATE["fig"].data[0].marker.colorscale = [[v, c] for i, c in enumerate(rotated) for v in (i / k, (i + 1) / k)]
     else:
         STATE["sc"].color(map=rotated)

@@ -86,9 +86,10 @@ class Workbench:
     maps : {"auto", "plotly", "scatter"}, default "auto"
         Which library draws the Explore tab's maps (:class:`~widgets.explorer.EmbeddingExplorer`'s
         ``maps``: ``"auto"`` is jupyter-scatter above ``widgets.maps.AUTO_SCATTER_ROWS`` drawn rows).
-    max_points : int, default 200_000
+    max_points : int, default 1_000_000
         Points drawn per map (the explorer's ``max_points``); above it a seeded sample is drawn
-        and the titles say so. ``1_000_000`` with ``maps="scatter"`` draws a million-row result.
+        and the titles say so. With ``maps="auto"`` a table of more than 50,000 drawn rows is
+        drawn with jupyter-scatter, so a million-row result is drawn whole.
     **picker_values
         Initial picker values (``dataset``, ``weak``, ``strong``, ``n_gold`` ...).
 
@@ -119,7 +120,7 @@ class Workbench:
     """
 
     def __init__(self, experiment=None, *, embeddings=None, projection: str = "umap", threaded: bool = True,
-                 min_interval: float = 0.5, maps: str = "auto", max_points: int = 200_000, **picker_values):
+                 min_interval: float = 0.5, maps: str = "auto", max_points: int = 1_000_000, **picker_values):
         if projection not in ("umap", "pca"):
             raise ValueError(f"projection must be 'umap' or 'pca'; got {projection!r}.")
         resolve_maps(maps, 0)  # a bad value fails here, not after a run

@@ -95,8 +95,9 @@ class EmbeddingExplorer(SelectionIO):
     split : {"test", "student_train", "weak_train", "val", "all"}, default "test"
         The split drawn and counted ("all" when the table has no test rows).
     k_neighbors : int, default 8
-    max_points : int, default 200_000
-        Above this a seeded sample is drawn (the titles say so).
+    max_points : int, default 1_000_000
+        Above this a seeded sample is drawn (the titles say so). With ``maps="auto"`` more
+        than 50,000 drawn rows are drawn with jupyter-scatter (binary arrays, WebGL).
     max_table_rows : int, default 200
         Rows rendered in the selection table (the CSV export has all of them).
     maps : {"auto", "plotly", "scatter"}, default "auto"
@@ -126,7 +127,7 @@ class EmbeddingExplorer(SelectionIO):
 
     def __init__(self, data, *, embeddings=None, coords=None, label_names=None, selection=None,
                  color_by: str = "category", split: str | None = None, k_neighbors: int = 8,
-                 max_points: int = 200_000, seed: int = 0, max_table_rows: int = 200, maps: str = "auto"):
+                 max_points: int = 1_000_000, seed: int = 0, max_table_rows: int = 200, maps: str = "auto"):
         self.points, self.label_names, projection, self._aligned = _unpack(data, label_names)
         n = len(self.points)
         self.selection = selection if selection is not None else Selection(n_rows=n)
@@ -404,5 +405,8 @@ class EmbeddingExplorer(SelectionIO):
         self.stats_html.value = EP.selection_stats(self.points.iloc[self.selection.indices])
 
     def _render_table(self):
-        self.table_html.value = EP.table_html(self.selection_frame(), max_rows=self.max_table_rows,
+        rows, splits = self.selection.indices, self._split_values
+        several = bool(len(rows)) and bool((splits[rows] != splits[rows[0]]).any())
+        self.table_html.value = EP.table_html(self.selection_frame(limit=self.max_table_rows),
+                                              max_rows=self.max_table_rows, total=len(rows), several_splits=several,
                                               sort_by=self.sort_dropdown.value, ascending=self.ascending.value)

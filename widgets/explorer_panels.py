@@ -128,18 +128,26 @@ def _td(column, row) -> str:
     return f"<td{klass}>{_cell(column, row[column])}</td>"
 
 
-def table_html(frame, *, max_rows: int, sort_by: str, ascending: bool) -> str:
-    """The selection table: text first, wrapping cells, a sticky header, vertical scroll only."""
+def table_html(frame, *, max_rows: int, sort_by: str, ascending: bool, total: int | None = None,
+               several_splits: bool | None = None) -> str:
+    """The selection table: text first, wrapping cells, a sticky header, vertical scroll only.
+
+    ``frame`` holds the selected rows in order, or only the first of them: ``total`` is then the
+    number selected and ``several_splits`` whether they come from more than one split (the
+    split column is shown only then).
+    """
     if frame.empty:
         return "<i>Select points with a box or a lasso in either map to list them here.</i>"
     shown = frame.head(max_rows)
-    cols = [c for c in _SHOWN if c in shown.columns and (c != "split" or frame["split"].nunique() > 1)]
+    total = len(frame) if total is None else int(total)
+    several = frame["split"].nunique() > 1 if several_splits is None else bool(several_splits)
+    cols = [c for c in _SHOWN if c in shown.columns and (c != "split" or several)]
     widths = "".join(f"<col style='width:{_WIDTHS[c]}'>" for c in cols)
     head = "".join(f"<th>{html.escape(_HEADERS.get(c, c))}{_arrow(c, sort_by, ascending)}</th>" for c in cols)
     body = "".join("<tr>" + "".join(_td(c, row) for c in cols) + "</tr>"
                    for _, row in shown.iterrows())
     order = "ascending" if ascending else "descending"
-    return (f"<b>{len(frame):,} selected</b> (showing {len(shown):,}, sorted by {html.escape(sort_by)}, {order})"
+    return (f"<b>{total:,} selected</b> (showing {len(shown):,}, sorted by {html.escape(sort_by)}, {order})"
             f"<div class='w2s-scroll'><table class='w2s-table'><colgroup>{widths}</colgroup><tr>{head}</tr>"
             f"{body}</table></div>")
 

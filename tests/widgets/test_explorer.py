@@ -474,3 +474,17 @@ def test_a_pca_preview_of_both_maps_is_aligned(fakes):
     drawn = np.column_stack([main.x, main.y])
     np.testing.assert_allclose(drawn, expected[np.asarray(main.customdata)], atol=1e-4)
     assert "aligned to weak" in ex.figures["strong"].layout.title.text
+
+
+@pytest.mark.parametrize("key", ["student_conf", "gold", "teacher", "category", "text"])
+@pytest.mark.parametrize("ascending", [False, True])
+def test_the_table_takes_the_same_first_rows_without_sorting_the_whole_selection(fakes, key, ascending):
+    pts = fakes.make_points(2_000, seed=3)
+    ex = EmbeddingExplorer(pts, split="all")
+    ex.sort_dropdown.value, ex.ascending.value = key, ascending
+    ex.select(np.arange(0, 2_000, 3))
+    full = ex.selection_frame()
+    first = ex.selection_frame(limit=50)
+    assert len(full) == 667 and len(first) == 50
+    assert first["row"].tolist() == full["row"].head(50).tolist()
+    assert "<b>667 selected</b> (showing 200" in ex.table_html.value
