@@ -166,3 +166,14 @@ def test_bad_input_is_a_clear_error(call, exc, match):
 def test_selection_rows_splits_by_split():
     sel, rest = selection_rows(hand_table(), [0, 7])
     assert sel.tolist() == [0] and rest.tolist() == [1, 2, 3, 4, 5, 6]
+
+
+def test_score_cells_are_the_sorted_unique_triples_with_their_counts():
+    rng = np.random.default_rng(3)
+    w = rng.choice([0.0, 1.0, 1 / 3], 5000)
+    s, c = (rng.random(5000) < 0.7).astype(float), (rng.random(5000) < 0.9).astype(float)
+    cells, counts = S._score_cells((w, s, c))
+    ref, ref_counts = np.unique(np.stack((w, s, c), axis=1), axis=0, return_counts=True)
+    assert np.array_equal(cells, ref) and np.array_equal(counts, ref_counts)
+    one = S._score_cells((np.ones(4), np.zeros(4), np.ones(4)))
+    assert one[0].tolist() == [[1.0, 0.0, 1.0]] and one[1].tolist() == [4]

@@ -212,10 +212,9 @@ class Workbench:
             self._replace_explore([W.HTML(error_html(exc))], old)
         else:
             if self.presenter_font_size is not None:
-                from .presenter import style_figure
+                from .presenter import style_explorer
 
-                for fig in self.explorer.figures.values():
-                    style_figure(fig, self.presenter_font_size)
+                style_explorer(self.explorer, self.presenter_font_size)
             self._replace_explore([self.explorer.widget], old)
         self.dynamics.show(result, explorer=self.explorer, font_size=self.presenter_font_size)
         if not keep_review:

@@ -7,9 +7,9 @@ category) and its checkboxes hide or show a group in both maps.
 
 Box/lasso selection in either map writes row positions to the shared
 :class:`~widgets.selection.Selection`; the explorer observes it and highlights the same
-rows in both maps (``selectedpoints``), fills a sortable table (text first) with CSV
-export, and shows selection statistics. Clicking a point shows its nearest neighbours
-(cosine) in weak and in strong space: the "why was it corrected" view.
+rows in both maps (``selectedpoints``), fills a sortable table (text first) with CSV export,
+a line of statistics and the selection's metrics beside the rest's. Clicking a point shows its
+nearest neighbours (cosine) in weak and in strong space: the "why was it corrected" view.
 
 The two maps are a map pair: plotly ``FigureWidget`` maps
 (:class:`widgets.plotly_maps.PlotlyMapPair`) or, for large tables, jupyter-scatter WebGL
@@ -41,11 +41,12 @@ from .maps import resolve_maps
 from .plotly_maps import PlotlyMapPair
 from .resize import FitWidth
 from .selection import Selection
+from .selection_metrics_view import SelectionMetricsView
 
 __all__ = ["EmbeddingExplorer"]
 
 _REQUIRED = ("id", "split", "text", "gold", "teacher_label", "teacher_conf", "covered",
-             "student_label", "student_conf", "category")
+             "student_label", "student_conf", "ceiling_label", "category")
 
 
 def _unpack(data, label_names):
@@ -119,6 +120,9 @@ class EmbeddingExplorer(SelectionIO):
         The jupyter-scatter maps (``scatter_maps.maps`` are the two widgets) when
         ``maps_kind == "scatter"``; None with plotly.
     selection : Selection
+        Shared, and settable from code: ``explorer.selection.set([3, 7])``; ``.indices`` (s,) are the rows.
+    selection_metrics : SelectionMetricsView
+        Selected vs rest (accuracies, PGR + CI, ECE, counts) on :attr:`split`; Export CSV is the explorer's.
     legend : dict {group name: ipywidgets.Checkbox}
         The shared legend of the current colour mode; unticking hides the group in both maps.
     widget : ipywidgets.VBox
@@ -227,6 +231,8 @@ class EmbeddingExplorer(SelectionIO):
         self.export_button = W.Button(description="Export CSV", icon="download")
         self.export_button.on_click(lambda _: self.export_csv(self.csv_path.value))
         self.summary_html, self.counts_html, self.stats_html = W.HTML(), W.HTML(), W.HTML()
+        self.selection_metrics = SelectionMetricsView(self.points, self.selection, label_names=self.label_names,
+                                                      split=split, export=False)
         self.table_html, self.export_html = W.HTML(layout=W.Layout(width="100%")), W.HTML()
         self.neighbors_html = W.HTML("<i>Click a point to see its nearest neighbours in weak and strong space.</i>",
                                      layout=W.Layout(width="100%"))
@@ -246,7 +252,7 @@ class EmbeddingExplorer(SelectionIO):
                        layout=W.Layout(width="100%"))
         self.widget = W.VBox([W.HTML(EP.STYLE), self._fit, W.HBox([self.color_dropdown, self.split_dropdown],
                                                        layout=W.Layout(flex_flow="row wrap")),
-                              self.summary_html, maps, legend, self.stats_html, table,
+                              self.summary_html, maps, legend, self.stats_html, self.selection_metrics.widget, table,
                               W.HTML("<b>Nearest neighbours</b> (click a point in either map)"), self.neighbors_html],
                              layout=W.Layout(width="100%"))
         self.widget.add_class("w2s-explorer")
@@ -261,6 +267,7 @@ class EmbeddingExplorer(SelectionIO):
             self.selection.unobserve(self._on_selection_changed, names="indices")
         except ValueError:  # already closed
             pass
+        self.selection_metrics.close()
         self.map_pair.close()
         close_tree(self.widget)
 
@@ -309,7 +316,7 @@ class EmbeddingExplorer(SelectionIO):
         if self.split_dropdown.value != split:
             self.split_dropdown.value = split
             return
-        self._split = split
+        self._split = self.selection_metrics.split = split
         self._redraw_points()
         kept = self.selection.indices[self._pos_of(self.selection.indices) >= 0]
         if len(kept) != len(self.selection):

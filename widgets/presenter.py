@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-__all__ = ["present", "style_workbench", "style_figure", "presenter_css"]
+__all__ = ["present", "style_workbench", "style_explorer", "style_figure", "style_scatter_maps", "presenter_css",
+           "MARKER_GROWTH"]
+
+#: Presenter markers are this many px bigger than normal ones (plotly and jupyter-scatter maps).
+MARKER_GROWTH = 2
 
 
 def presenter_css(font_size: int) -> str:
@@ -45,14 +49,37 @@ def style_figure(fig, font_size: int) -> None:
             annotation.font.size = font_size - 2
         for trace in fig.data:
             if getattr(trace, "type", "") == "scattergl" and trace.marker.size is not None:
-                trace.marker.size = float(trace.marker.size) + 2
+                trace.marker.size = float(trace.marker.size) + MARKER_GROWTH
+
+
+def style_scatter_maps(scatter_maps) -> None:
+    """Bigger points in both jupyter-scatter maps of a :class:`~widgets.scatter_maps.ScatterMaps`.
+
+    The point size (jscatter ``Scatter.size(default=...)``, whole px: the widget's ``size``
+    trait) becomes the normal size for the number of drawn points
+    (:func:`widgets.figures.marker_style`) plus :data:`MARKER_GROWTH`; calling it again
+    changes nothing.
+    """
+    from .figures import marker_style
+
+    size = int(marker_style(len(scatter_maps.drawn_rows()))["size"] + MARKER_GROWTH)
+    for scatter in scatter_maps.scatters.values():
+        scatter.size(default=size)
+
+
+def style_explorer(explorer, font_size: int) -> None:
+    """Presenter styling of an :class:`~widgets.explorer.EmbeddingExplorer`'s maps, plotly or jupyter-scatter."""
+    for fig in explorer.figures.values():
+        style_figure(fig, font_size)
+    if getattr(explorer, "scatter_maps", None) is not None:
+        style_scatter_maps(explorer.scatter_maps)
 
 
 def style_workbench(workbench, *, font_size: int = 18) -> None:
     """Apply presenter styling to ``workbench`` (its monitor now, its explorer whenever one is made).
 
-    Only plotly figures are restyled: jupyter-scatter maps (``explorer.figures`` is empty then) keep
-    their marker size; the CSS enlarges the panels around them.
+    Plotly figures get bigger fonts and markers, jupyter-scatter maps bigger points
+    (:func:`style_explorer`); the CSS enlarges the panels around them.
     """
     css = presenter_css(font_size)
     workbench.presenter_font_size = font_size
@@ -64,8 +91,7 @@ def style_workbench(workbench, *, font_size: int = 18) -> None:
     workbench.widget.layout.width = "100%"
     style_figure(workbench.monitor.figure, font_size)
     if workbench.explorer is not None:
-        for fig in workbench.explorer.figures.values():
-            style_figure(fig, font_size)
+        style_explorer(workbench.explorer, font_size)
 
 
 def present(target=None, *, font_size: int = 18, **workbench_options):

@@ -56,7 +56,7 @@ class ScatterMapPair:
     kind : str
         ``"scatter"``.
     figures : dict
-        Empty: no plotly figure (presenter styling and ``explorer.figures`` skip this pair).
+        Empty: no plotly figure (presenter styling enlarges ``scatter_maps``' points instead).
     scatter_maps : ScatterMaps
         ``scatter_maps.maps`` are the two jupyter-scatter widgets.
     widget : ipywidgets.VBox

@@ -16,6 +16,7 @@ import pandas as pd
 
 from workbench.selection_metrics import export_selection, selection_metrics
 
+from ._lifecycle import close_tree
 from .selection import Selection
 
 __all__ = ["SelectionMetricsView", "metrics_html", "ROW_LABELS"]
@@ -72,6 +73,15 @@ def metrics_html(table: pd.DataFrame, *, split: str | None = "test") -> str:
     return f"<table class='w2s-selection-metrics' style='border-collapse:collapse'>{head}{body}</table>"
 
 
+def _check_split(split):
+    """``split`` as the table counts it: a split name, or None for every row (``"all"`` too)."""
+    if split is None or split == "all":
+        return None
+    if not isinstance(split, str):
+        raise TypeError(f"split must be a split name (str), 'all' or None; got {type(split).__name__}.")
+    return split
+
+
 class SelectionMetricsView:
     """The selection's metrics beside the rest's, with an Export CSV button.
 
@@ -84,24 +94,30 @@ class SelectionMetricsView:
     label_names : sequence of str, optional
         Class names (their number is k, for an abstention scored at chance).
     split : str or None, default "test"
-        Rows counted on both sides (the headline's split); ``None`` = all.
+        Rows counted on both sides (the headline's split); ``None`` or ``"all"`` = all.
+        Settable later (:attr:`split`; the table is recomputed).
     n_boot, seed : int
         Bootstrap of the PGR interval.
     path : str, default "selection.csv"
         Initial value of the export path box.
+    export : bool, default True
+        Show the path box and the Export CSV button; ``False`` for a host view that has its
+        own export of the selection (the explorer).
 
     Attributes
     ----------
     table : DataFrame
         The latest :func:`selection_metrics` result.
     table_html, status_html : ipywidgets.HTML
-    path_text : ipywidgets.Text
-    export_button : ipywidgets.Button
+    path_text : ipywidgets.Text or None
+        None when ``export=False``.
+    export_button : ipywidgets.Button or None
+        None when ``export=False``.
     widget : ipywidgets.VBox
     """
 
     def __init__(self, points, selection, *, label_names=None, split: str | None = "test", n_boot: int = 1000,
-                 seed: int = 0, path: str = "selection.csv"):
+                 seed: int = 0, path: str = "selection.csv", export: bool = True):
         if not isinstance(selection, Selection):
             raise TypeError(f"selection must be a widgets.selection.Selection; got {type(selection).__name__}.")
         if not isinstance(points, pd.DataFrame):
@@ -109,19 +125,45 @@ class SelectionMetricsView:
         if selection.n_rows is not None and selection.n_rows != len(points):
             raise ValueError(f"the selection is over {selection.n_rows} rows but points has {len(points)}; "
                              "use the Selection of this table.")
-        self.points, self.selection, self.split = points, selection, split
+        self.points, self.selection, self._split = points, selection, _check_split(split)
         self.n_classes = None if label_names is None else max(2, len(tuple(label_names)))
         self.n_boot, self.seed = n_boot, seed
         self.table_html, self.status_html = W.HTML(), W.HTML()
-        self.path_text = W.Text(value=str(path), description="CSV file")
-        self.export_button = W.Button(description="Export CSV", icon="download")
-        self.export_button.on_click(lambda _: self.export())
-        self.widget = W.VBox([self.table_html, W.HBox([self.path_text, self.export_button]), self.status_html])
-        selection.observe(lambda _change: self.refresh(), names="indices")
+        self.path_text = self.export_button = None
+        children = [self.table_html]
+        if export:
+            self.path_text = W.Text(value=str(path), description="CSV file")
+            self.export_button = W.Button(description="Export CSV", icon="download")
+            self.export_button.on_click(lambda _: self.export())
+            children += [W.HBox([self.path_text, self.export_button]), self.status_html]
+        self.widget = W.VBox(children)
+        selection.observe(self._on_selection, names="indices")
         self.refresh()
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
+    def _on_selection(self, _change):
+        self.refresh()
+
+    @property
+    def split(self) -> str | None:
+        """The split counted on both sides (``None``: every row); setting it recomputes the table."""
+        return self._split
+
+    @split.setter
+    def split(self, split: str | None) -> None:
+        self._split = _check_split(split)
+        self.refresh()
+
+    def close(self) -> None:
+        """Stop following the selection and close the view's widgets (the selection stays)."""
+        try:
+            self.selection.unobserve(self._on_selection, names="indices")
+        except ValueError:  # already closed
+            pass
+        close_tree(self.widget)
+        close_tree(self.status_html)  # not in the widget when export=False
 
     def refresh(self) -> pd.DataFrame:
         """Recompute the table for the current selection and redraw it."""
@@ -133,6 +175,8 @@ class SelectionMetricsView:
 
     def export(self, path: str | None = None):
         """Write the selected rows (all splits, all columns) to ``path`` (default: the path box)."""
+        if path is None and self.path_text is None:
+            raise ValueError("this view has no path box (export=False); pass export(path=...).")
         target = self.path_text.value if path is None else path
         try:
             written = export_selection(self.points, self.selection.indices, target)

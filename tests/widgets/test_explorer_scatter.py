@@ -153,7 +153,7 @@ def test_bad_maps_values_name_the_valid_ones(points):
         EmbeddingExplorer(points, "scatter")
 
 
-def test_the_workbench_passes_maps_through_and_presenter_styling_skips_scatter_maps(fakes):
+def test_the_workbench_passes_maps_through_and_presenter_styling_enlarges_scatter_points(fakes):
     from widgets.presenter import present
 
     pts = fakes.make_points(150)
@@ -166,8 +166,15 @@ def test_the_workbench_passes_maps_through_and_presenter_styling_skips_scatter_m
     wb.selection.set(test[[1, 2]])
     order = wb.explorer.scatter_maps.drawn_rows()
     assert sorted(order[np.asarray(wb.explorer.scatter_maps.maps["weak"].selection)].tolist()) == test[[1, 2]].tolist()
+    # 150 points: marker_style size 10 - 1.6 log10(1.5) = 9.7 px, whole px in jscatter: 9; presenter +2
+    assert [m.size for m in wb.explorer.scatter_maps.maps.values()] == [9, 9]
     present(wb, font_size=20)
     assert "w2s-presenter" in wb.widget._dom_classes
+    assert [m.size for m in wb.explorer.scatter_maps.maps.values()] == [11, 11]
+    present(wb, font_size=20)  # a second call does not grow them again
+    assert [m.size for m in wb.explorer.scatter_maps.maps.values()] == [11, 11]
+    wb.show_result(result, embeddings=fakes.make_embeddings(pts))  # a new explorer under presenter mode
+    assert [m.size for m in wb.explorer.scatter_maps.maps.values()] == [11, 11]
     assert Workbench(result).explorer.maps_kind == "plotly"
 
 

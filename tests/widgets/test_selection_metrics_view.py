@@ -75,3 +75,26 @@ def test_bad_arguments_are_clear_errors():
         SelectionMetricsView(hand_table(), Selection(n_rows=5))
     with pytest.raises(TypeError, match="DataFrame"):
         SelectionMetricsView({"a": 1}, Selection())
+
+
+def test_the_split_setter_recounts_and_all_means_every_row():
+    sel = Selection(n_rows=8)
+    view = SelectionMetricsView(hand_table(), sel, label_names=("neg", "pos"))
+    sel.set([0, 7])  # row 7 is the one student_train row
+    assert cells(view.table_html.value, "points") == ("1", "6")
+    view.split = "all"
+    assert view.split is None and "all splits" in view.table_html.value
+    assert cells(view.table_html.value, "points") == ("2", "6")
+    view.split = "student_train"
+    assert cells(view.table_html.value, "points") == ("1", "0")
+    with pytest.raises(TypeError, match="split"):
+        view.split = 3
+
+
+def test_without_export_controls_export_needs_a_path(tmp_path):
+    view = SelectionMetricsView(hand_table(), Selection(n_rows=8), export=False)
+    assert view.export_button is None and view.path_text is None
+    assert list(view.widget.children) == [view.table_html]
+    with pytest.raises(ValueError, match="export=False"):
+        view.export()
+    assert view.export(str(tmp_path / "x.csv")).exists()
