@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from workbench.metrics import CATEGORIES
@@ -41,6 +42,22 @@ def test_the_grid_is_that_of_numpy_histogram2d():
         np.testing.assert_array_equal(d.counts[j], ref)
         np.testing.assert_allclose(d.x_edges, ex) and np.testing.assert_allclose(d.y_edges, ey)
     assert d.counts.sum() == 5000 and d.total.sum() == 5000
+
+
+def test_a_categorical_and_points_on_the_edges_bin_as_with_strings_and_histogram2d():
+    rng = np.random.default_rng(1)
+    xy = rng.integers(0, 9, size=(3000, 2)).astype(float) / 8  # many points exactly on bin edges
+    cats = rng.choice(["corrected", "corrupted", "copied"], size=3000).astype(object)
+    as_strings = category_density(xy, cats, bins=8, categories_to_show=("corrupted", "corrected", "both_right"))
+    as_codes = category_density(xy, pd.Categorical(cats), bins=8,
+                                categories_to_show=("corrupted", "corrected", "both_right"))
+    np.testing.assert_array_equal(as_strings.counts, as_codes.counts)
+    np.testing.assert_array_equal(as_strings.total, as_codes.total)
+    in_series = category_density(xy, pd.Series(cats, dtype="category"), bins=8, categories_to_show=("corrupted",))
+    np.testing.assert_array_equal(in_series.counts[0], as_strings.counts[0])
+    ref, _, _ = np.histogram2d(xy[cats == "corrupted", 0], xy[cats == "corrupted", 1], bins=8, range=[[0, 1], [0, 1]])
+    np.testing.assert_array_equal(as_strings.counts[0], ref)
+    assert as_codes.counts[2].sum() == 0 and as_codes.total.sum() == 3000
 
 
 def test_categories_absent_from_the_data_are_zero_and_smoothing_spreads_mass():

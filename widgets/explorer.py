@@ -37,6 +37,7 @@ from . import palette as P
 from ._lifecycle import close_tree
 from .explorer_io import SPACES as _SPACES
 from .explorer_io import SelectionIO
+from .explorer_regions import RegionsControl
 from .maps import resolve_maps
 from .plotly_maps import PlotlyMapPair
 from .resize import FitWidth
@@ -76,7 +77,7 @@ def _unit_rows(X, n, space):
     return X / np.maximum(norms, 1e-12)
 
 
-class EmbeddingExplorer(SelectionIO):
+class EmbeddingExplorer(SelectionIO, RegionsControl):
     """Weak and strong maps side by side, coloured by label, W2S category or split.
 
     Parameters
@@ -125,6 +126,10 @@ class EmbeddingExplorer(SelectionIO):
         Selected vs rest (accuracies, PGR + CI, ECE, counts) on :attr:`split`; Export CSV is the explorer's.
     legend : dict {group name: ipywidgets.Checkbox}
         The shared legend of the current colour mode; unticking hides the group in both maps.
+    regions_dropdown : ipywidgets.Dropdown
+        "regions" beside "colour by": ``"off"`` or a :data:`widgets.explorer_regions.REGION_PRESETS` name
+        (``show_regions(preset or categories)`` sets it): density contours of those W2S categories over
+        both maps for the drawn rows, following split, legend and ``set_coords``; ``regions`` is the tuple.
     widget : ipywidgets.VBox
         The whole view; displaying the explorer displays it.
     """
@@ -250,7 +255,8 @@ class EmbeddingExplorer(SelectionIO):
         table = W.VBox([W.HBox([self.sort_dropdown, self.ascending, self.csv_path, self.export_button],
                                layout=W.Layout(flex_flow="row wrap")), self.export_html, self.table_html],
                        layout=W.Layout(width="100%"))
-        self.widget = W.VBox([W.HTML(EP.STYLE), self._fit, W.HBox([self.color_dropdown, self.split_dropdown],
+        self.widget = W.VBox([W.HTML(EP.STYLE), self._fit, W.HBox([self.color_dropdown, self.split_dropdown,
+                                                               self._regions_control()],
                                                        layout=W.Layout(flex_flow="row wrap")),
                               self.summary_html, maps, legend, self.stats_html, self.selection_metrics.widget, table,
                               W.HTML("<b>Nearest neighbours</b> (click a point in either map)"), self.neighbors_html],

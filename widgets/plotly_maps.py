@@ -7,6 +7,8 @@ with for ``maps="plotly"`` (and ``"auto"`` on small tables);
 * ``draw(drawn, groups, titles, color_by=...)``: the drawn rows changed (split, legend);
 * ``recolour(groups, color_by=...)``: same rows, other colours;
 * ``set_coords(space, xy, label=..., title=...)``: new 2-D coordinates for one map;
+* ``show_regions(categories)``: density contours of these W2S categories over both maps,
+  for the drawn rows (:mod:`widgets.map_regions`); they follow ``draw`` and ``set_coords``;
 * ``close()``: stop following the selection.
 
 Each pair writes box / lasso selections (row positions) to the shared
@@ -26,6 +28,8 @@ import traitlets
 
 from . import figures as F
 from . import maps as M
+from .map_regions import RegionGrid
+from .region_figures import density_traces, sync_regions
 from .resize import responsive
 from .selection import merge_selection_edits, points_in_selections
 
@@ -61,6 +65,8 @@ class PlotlyMapPair:
     kind : str
         ``"plotly"``.
     figures : dict {"weak": go.FigureWidget, "strong": go.FigureWidget}
+    regions : RegionGrid
+        The categories drawn as regions (``regions.shown``).
     widget : ipywidgets.HBox
         The two maps side by side.
     """
@@ -74,6 +80,7 @@ class PlotlyMapPair:
         self._n = len(points)
         self._hover = np.asarray(F.hover_text(points, label_names=label_names), dtype=object)
         self._drawn, self._groups = np.asarray(drawn, dtype=np.int64), groups
+        self.regions = RegionGrid(points["category"])
         self.figures = {s: responsive(_MapWidget(self._figure(s, titles[s]))) for s in SPACES}
         for space, fig in self.figures.items():
             self._wire(space, fig)
@@ -124,6 +131,7 @@ class PlotlyMapPair:
                 fig.data[0].selectedpoints = self._selected_points(rows, self._drawn)
                 fig.data[1].selectedpoints = self._selected_points(rows, np.asarray(new.data[1].customdata))
                 fig.layout.title.text = new.layout.title.text
+        self._draw_regions(SPACES)
 
     def recolour(self, groups, *, color_by=None) -> None:
         """Colour the same drawn rows by ``groups`` (one restyle message per map)."""
@@ -151,6 +159,23 @@ class PlotlyMapPair:
             fig.data[1].x, fig.data[1].y = xy[top, 0], xy[top, 1]
             fig.layout.title.text = title
             fig.layout.xaxis.title.text, fig.layout.yaxis.title.text = f"{label} 1", f"{label} 2"
+        self._draw_regions((space,))
+
+    def show_regions(self, categories) -> None:
+        """Draw density contours of ``categories`` (W2S category names; empty: none) over both maps.
+
+        One contour trace per category with drawn points (:func:`widgets.region_figures.density_traces`
+        of the drawn rows, ``bins`` x ``bins`` values each), on top of the points; replacing traces
+        of the same count is one ``batch_update`` per figure.
+        """
+        self.regions.show(categories)
+        self._draw_regions(SPACES)
+
+    def _draw_regions(self, spaces) -> None:
+        for space in spaces:
+            if self.regions.needs_drawing(space):
+                density = self.regions.density(space, self._coords[space], self._drawn)
+                sync_regions(self.figures[space], [] if density is None else density_traces(density))
 
     def close(self) -> None:
         """Stop following the selection (the figures are closed with the explorer's widget tree)."""

@@ -17,7 +17,8 @@ from workbench.regions import CategoryDensity, category_density
 
 from .palette import CATEGORY_COLORS, MUTED
 
-__all__ = ["REGION_META", "region_traces", "add_regions", "remove_regions", "LEVELS"]
+__all__ = ["REGION_META", "region_traces", "density_traces", "add_regions", "remove_regions", "sync_regions",
+           "LEVELS"]
 
 REGION_META = "w2s-regions"
 #: Contour levels as fractions of each category's peak.
@@ -67,6 +68,13 @@ def region_traces(coords, categories, *, categories_to_show=("uncovered_right", 
         raise ValueError(f"mode must be one of {_MODES}; got {mode!r}.")
     density = category_density(coords, categories, bins=bins, categories_to_show=categories_to_show,
                                extent=extent, smooth=smooth if mode == "counts" else 0.0)
+    return density_traces(density, mode=mode)
+
+
+def density_traces(density: CategoryDensity, *, mode: str = "counts") -> list:
+    """One contour trace per category of ``density`` that has points (``mode`` as in :func:`region_traces`)."""
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {_MODES}; got {mode!r}.")
     traces = (_contour(density, j, mode) for j in range(len(density.categories)))
     return [t for t in traces if t is not None]
 
@@ -79,6 +87,32 @@ def add_regions(fig, coords, categories, **options):
     remove_regions(fig)
     fig.add_traces(region_traces(coords, categories, **options))
     return fig
+
+
+def sync_regions(fig, traces) -> None:
+    """Make ``traces`` the region traces of ``fig`` in as few messages as possible.
+
+    With as many region traces on ``fig`` as in ``traces`` (a split or a coordinates change),
+    the old ones are restyled in one ``batch_update`` (one message for a ``FigureWidget``);
+    otherwise they are removed and ``traces`` added (one message each). ``traces`` empty:
+    the region traces are removed.
+
+    Parameters
+    ----------
+    fig : go.Figure or go.FigureWidget
+    traces : list of go.Contour
+        From :func:`region_traces` or :func:`density_traces`.
+    """
+    old = [t for t in fig.data if getattr(t, "meta", None) == REGION_META]
+    if old and len(old) == len(traces):
+        with fig.batch_update():
+            for t, new in zip(old, traces):
+                t.update(x=new.x, y=new.y, z=new.z, name=new.name, legendgroup=new.legendgroup,
+                         contours=new.contours, colorscale=new.colorscale)
+        return
+    remove_regions(fig)
+    if traces:
+        fig.add_traces(traces)
 
 
 def remove_regions(fig):

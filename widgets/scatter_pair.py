@@ -13,7 +13,10 @@
 * a lasso writes row positions (shown rows only) to the shared Selection, and a selection
   of one point from a map is a click (``on_click(row)``: the explorer's neighbour panel);
 * no hover text per point travels: the panel under the maps asks the kernel for the one
-  point under the cursor.
+  point under the cursor;
+* regions (``show_regions``) are jupyter-scatter line annotations: iso-lines of each
+  category's binned counts over the shown rows (:mod:`widgets.scatter_regions`), redrawn
+  after a ``draw`` or ``set_coords``; they scale with the grid, not with the points.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from __future__ import annotations
 import ipywidgets as W
 import numpy as np
 
+from .map_regions import RegionGrid
 from .scatter_maps import SPACES, ScatterMaps
+from .scatter_regions import set_region_annotations
 
 __all__ = ["ScatterMapPair"]
 
@@ -59,6 +64,8 @@ class ScatterMapPair:
         Empty: no plotly figure (presenter styling enlarges ``scatter_maps``' points instead).
     scatter_maps : ScatterMaps
         ``scatter_maps.maps`` are the two jupyter-scatter widgets.
+    regions : RegionGrid
+        The categories drawn as regions (``regions.shown``).
     widget : ipywidgets.VBox
         The two maps with their titles, then the panel of the point under the cursor.
     """
@@ -68,6 +75,8 @@ class ScatterMapPair:
     def __init__(self, points, *, coords, projection, label_names, selection, drawn, groups, titles,
                  on_click=None, order, color_by, max_points, seed):
         self.figures = {}
+        self.regions = RegionGrid(points["category"])
+        self._shown = np.asarray(drawn, dtype=np.int64)
         self.scatter_maps = ScatterMaps(points, label_names=label_names, selection=selection, color_by=color_by,
                                         max_points=int(max_points), coords=coords, projection=projection["weak"],
                                         seed=int(seed))
@@ -96,6 +105,8 @@ class ScatterMapPair:
         drawn = np.asarray(drawn, dtype=np.int64)
         self.scatter_maps.show_rows(None if len(drawn) == len(self.scatter_maps.drawn_rows()) else drawn)
         self._set_titles(titles)
+        self._shown = drawn
+        self._draw_regions(SPACES)
 
     def recolour(self, groups, *, color_by) -> None:
         """Colour both maps by ``color_by`` (a colour list per map; no point is re-sent)."""
@@ -105,6 +116,22 @@ class ScatterMapPair:
         """Draw one map at new coordinates ``xy`` (n, 2) (re-sends that map's point array)."""
         self.scatter_maps.set_coords(space, xy, projection=label)
         self.scatter_maps.set_title(space, title)
+        self._draw_regions((space,))
+
+    def show_regions(self, categories) -> None:
+        """Draw density contours of ``categories`` (W2S category names; empty: none) over both maps.
+
+        Each map's ``annotations`` trait gets the iso-lines of the shown rows
+        (:func:`widgets.scatter_regions.set_region_annotations`); no point is re-sent.
+        """
+        self.regions.show(categories)
+        self._draw_regions(SPACES)
+
+    def _draw_regions(self, spaces) -> None:
+        for space in spaces:
+            if self.regions.needs_drawing(space):
+                density = self.regions.density(space, self.scatter_maps.coords(space), self._shown)
+                set_region_annotations(self.scatter_maps.scatters[space], density)
 
     def close(self) -> None:
         """Stop following the selection and close the maps' widgets."""

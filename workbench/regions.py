@@ -69,9 +69,14 @@ def _bins(bins) -> tuple:
 
 
 def _bin_index(values, edges) -> np.ndarray:
+    """Bin of each value (all inside ``edges``): arithmetic, then corrected against the edges as
+    ``numpy.histogram`` does for equal-width bins (the last bin includes its right edge)."""
     n_bins = len(edges) - 1
-    idx = np.searchsorted(edges, values, side="right") - 1
-    return np.minimum(idx, n_bins - 1)  # the last bin includes its right edge, as histogram2d
+    idx = ((values - edges[0]) * (n_bins / (edges[-1] - edges[0]))).astype(np.intp)
+    np.clip(idx, 0, n_bins - 1, out=idx)
+    idx[values < edges[idx]] -= 1
+    idx[(values >= edges[idx + 1]) & (idx != n_bins - 1)] += 1
+    return idx
 
 
 def category_density(coords, categories, *, bins=64, categories_to_show=None, extent=None,
@@ -83,7 +88,8 @@ def category_density(coords, categories, *, bins=64, categories_to_show=None, ex
     coords : array-like of shape (n, 2)
         Map coordinates (e.g. ``points[["map_weak_x", "map_weak_y"]]``).
     categories : array-like of shape (n,)
-        Category of each point (the ``category`` column).
+        Category of each point (the ``category`` column); a ``pandas.Categorical`` is
+        binned by its codes, which is several times faster than strings at a million points.
     bins : int or (int, int), default 64
         Bins along x and y.
     categories_to_show : sequence of str, optional
@@ -101,15 +107,14 @@ def category_density(coords, categories, *, bins=64, categories_to_show=None, ex
     xy = np.asarray(coords, dtype=np.float64)
     if xy.ndim != 2 or xy.shape[1] != 2:
         raise ValueError(f"coords must have shape (n, 2); got {xy.shape}.")
-    cats = np.asarray(categories, dtype=object)
-    if cats.shape != (len(xy),):
-        raise ValueError(f"categories must have one entry per point ({len(xy)}); got shape {cats.shape}.")
+    codes, uniques = _factorize(categories)
+    if codes.shape != (len(xy),):
+        raise ValueError(f"categories must have one entry per point ({len(xy)}); got shape {codes.shape}.")
     bx, by = _bins(bins)
     if float(smooth) < 0:
         raise ValueError(f"smooth must be >= 0 (bins); got {smooth}.")
     ok = np.isfinite(xy).all(axis=1)
-    xy, cats = xy[ok], cats[ok]
-    codes, uniques = pd.factorize(cats)
+    xy, codes = xy[ok], codes[ok]
     shown = tuple(CATEGORIES if categories_to_show is None else (str(c) for c in categories_to_show))
     unknown = [c for c in shown if c not in CATEGORIES and c not in set(uniques)]
     if unknown:
@@ -122,10 +127,13 @@ def category_density(coords, categories, *, bins=64, categories_to_show=None, ex
     total = np.bincount(cell, minlength=bx * by).reshape(bx, by).astype(np.int64)
     lookup = {str(u): i for i, u in enumerate(uniques)}
     code_in = codes[inside]
+    known = code_in >= 0  # -1: a missing category
+    per_value = np.bincount(code_in[known].astype(np.int64) * (bx * by) + cell[known],
+                            minlength=len(uniques) * bx * by).reshape(len(uniques), bx, by)
     counts = np.zeros((len(shown), bx, by), dtype=np.int64)
     for j, name in enumerate(shown):
         if name in lookup:
-            counts[j] = np.bincount(cell[code_in == lookup[name]], minlength=bx * by).reshape(bx, by)
+            counts[j] = per_value[lookup[name]]
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = np.where(total > 0, counts / np.maximum(total, 1), np.nan)
     smoothed = counts.astype(np.float64)
@@ -136,6 +144,18 @@ def category_density(coords, categories, *, bins=64, categories_to_show=None, ex
             if len(shown) else smoothed
     return CategoryDensity(x_edges=x_edges, y_edges=y_edges, categories=shown, counts=counts, total=total,
                            shares=shares, smoothed=smoothed, n_dropped=int((~ok).sum()))
+
+
+def _factorize(categories) -> tuple:
+    """Integer codes (n,) and the values they stand for (a missing value is code -1)."""
+    if isinstance(categories, pd.Series) and isinstance(categories.dtype, pd.CategoricalDtype):
+        categories = categories.array
+    if isinstance(categories, pd.Categorical):
+        return np.asarray(categories.codes), np.asarray(categories.categories, dtype=object)
+    cats = np.asarray(categories, dtype=object)
+    if cats.ndim != 1:
+        return np.zeros(cats.shape, dtype=np.int64), np.array([], dtype=object)
+    return pd.factorize(cats)
 
 
 def _edges(xy, bx, by, extent):
