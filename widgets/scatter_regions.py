@@ -27,6 +27,9 @@ __all__ = ["density_lines", "region_annotations", "set_region_annotations", "ann
 LINE_WIDTH = 2
 #: Opacity of the outermost level; it rises linearly to 1 at the innermost one.
 OUTER_ALPHA = 0.55
+#: A dark line under each contour, 2 px wider: a cyan contour over cyan and blue dots is unreadable
+#: without it (seen in JupyterLab at 200,000 points).
+HALO_COLOR = (0.1, 0.1, 0.1, 0.75)
 
 
 def _padded(density: CategoryDensity, j: int):
@@ -98,6 +101,7 @@ def region_annotations(density: CategoryDensity | None, *, scales=None, levels=L
     Returns
     -------
     list of jscatter.Line
+        A dark halo line (:data:`HALO_COLOR`) per contour first, then the contours on top.
     """
     if density is None:
         return []
@@ -110,7 +114,10 @@ def region_annotations(density: CategoryDensity | None, *, scales=None, levels=L
         x_scale, y_scale = scales
         lines = [(name, level, np.round(np.column_stack([to_ndc(v[:, 0], x_scale), to_ndc(v[:, 1], y_scale)]), 5))
                  for name, level, v in lines]
-    return [Line(v.tolist(), **_style(name, level, levels)) for name, level, v in lines]
+    styles = [_style(name, level, levels) for name, level, _ in lines]
+    halos = [Line(v.tolist(), line_color=HALO_COLOR, line_width=style["line_width"] + 2)
+             for (_, _, v), style in zip(lines, styles)]
+    return halos + [Line(v.tolist(), **style) for (_, _, v), style in zip(lines, styles)]
 
 
 def set_region_annotations(scatter, density: CategoryDensity | None, *, levels=LEVELS) -> None:

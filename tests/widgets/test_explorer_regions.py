@@ -15,7 +15,7 @@ from widgets import EmbeddingExplorer  # noqa: E402
 from widgets.explorer_regions import REGION_PRESETS, resolve_regions  # noqa: E402
 from widgets.palette import CATEGORY_COLORS, hex_to_rgb  # noqa: E402
 from widgets.region_figures import REGION_META  # noqa: E402
-from widgets.scatter_regions import annotations_bytes, density_lines, region_annotations  # noqa: E402
+from widgets.scatter_regions import HALO_COLOR, annotations_bytes, density_lines, region_annotations  # noqa: E402
 
 BACKENDS = ("plotly", "scatter")
 UNCOVERED = "uncovered: student right vs wrong"
@@ -66,6 +66,8 @@ def region_paths(ex, space, xy=None):
     lo, hi = xy.min(axis=0), xy.max(axis=0)
     names = {tuple(np.round(hex_to_rgb(c), 6)): name for name, c in CATEGORY_COLORS.items()}
     for line in ex.scatter_maps.maps[space].annotations or []:
+        if tuple(line.line_color) == HALO_COLOR:
+            continue
         name = names[tuple(np.round(line.line_color[:3], 6))]
         ndc = np.asarray(line.vertices, dtype=float)
         out.setdefault(name, []).append(lo + (ndc + 1) / 2 * (hi - lo))
@@ -96,7 +98,10 @@ def test_the_control_draws_both_maps_in_the_category_colours_and_off_removes_the
             assert [t.type for t in fig.data[:2]] == ["scattergl", "scattergl"]  # the points stay first
     else:
         for widget in ex.scatter_maps.maps.values():
-            colours = {tuple(np.round(a.line_color[:3], 6)) for a in widget.annotations}
+            colours = {tuple(np.round(a.line_color[:3], 6)) for a in widget.annotations
+                       if tuple(a.line_color) != HALO_COLOR}
+            halos = [a for a in widget.annotations if tuple(a.line_color) == HALO_COLOR]
+            assert len(halos) == len(widget.annotations) // 2  # one dark halo under every contour
             assert colours == {tuple(np.round(hex_to_rgb(CATEGORY_COLORS[c]), 6))
                                for c in ("uncovered_right", "uncovered_wrong")}
     note = ex.regions_html.value
@@ -140,7 +145,7 @@ def test_the_contours_lie_in_the_corner_where_the_category_is_on_each_map(maps):
 def test_the_innermost_scatter_contour_rings_the_corner_points():
     ex = EmbeddingExplorer(corner_table(), split="test", maps="scatter")
     ex.show_regions(["uncovered_wrong"])
-    lines = ex.scatter_maps.maps["weak"].annotations
+    lines = [a for a in ex.scatter_maps.maps["weak"].annotations if tuple(a.line_color) != HALO_COLOR]
     widths = [a.line_width for a in lines]
     inner = [a for a in lines if a.line_width == max(widths)]
     alphas = sorted({a.line_color[3] for a in lines})
