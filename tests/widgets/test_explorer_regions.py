@@ -40,7 +40,7 @@ def corner_table(n=900, *, seed=0):
     return pd.DataFrame({
         "id": [f"p{i}" for i in range(n)], "split": split, "text": [f"text {i}" for i in range(n)],
         "gold": gold, "teacher_label": np.full(n, -1), "teacher_conf": np.full(n, 0.5), "covered": False,
-        "student_label": student, "student_conf": np.full(n, 0.9), "category": cats,
+        "student_label": student, "ceiling_label": gold, "student_conf": np.full(n, 0.9), "category": cats,
         "map_weak_x": weak[:, 0], "map_weak_y": weak[:, 1], "map_strong_x": strong[:, 0], "map_strong_y": strong[:, 1],
     })
 
