@@ -28,7 +28,11 @@ from .train import HeadTrainer
 __all__ = ["STUDENT_DEFAULTS", "PROBE_PARAMS", "CEILING_CS", "make_student", "fit_probe", "fit_ceiling",
            "fit_student", "burns_protocol", "BurnsOutput", "probe_protocol", "ProbeRun", "one_hot"]
 
-#: Defaults of the student head (HeadTrainer's own defaults, stated here once).
+#: Defaults of the student head (HeadTrainer's own defaults, stated here once). ``targets="soft"``
+#: (the teacher's probability rows, Burns et al.) was kept by measurement against ``"hard"`` (the
+#: argmax: scikit-learn's LogisticRegression on the teacher's labels): each wins on three of six
+#: dataset/model settings, and only soft targets keep Charikar et al.'s misfit–gain relation
+#: (docs/science.md, "The student trainer").
 STUDENT_DEFAULTS = dict(head="linear", loss="xent", targets="soft", optimizer="lbfgs", epochs=30, C=1.0)
 #: The probe teacher: a linear head on weak features, hard gold targets.
 PROBE_PARAMS = dict(head="linear", targets="hard", optimizer="lbfgs", epochs=25, C=1.0)
