@@ -44,7 +44,10 @@ def test_a_lasso_in_the_explorers_scatter_map_selects_only_shown_points_inside_i
     from tests.widgets.conftest import make_points
 
     with B.lasso_in_weak_map(tmp_path / "lab", CELL, RESULT, height=1100) as (page, weak, got, errors):
-        # a click near the middle of the weak map (inside the lasso's region, away from its line)
+        # a click near the middle of the weak map (inside the lasso's region, away from its line); the map's
+        # box is read again: the selection panels below the maps fill after the lasso and JupyterLab may
+        # scroll the notebook (the map moved up 194 px in a run at 1400 x 1100)
+        weak = B.map_boxes(page)[0]
         page.mouse.click(weak["x"] + 0.5 * weak["width"], weak["y"] + 0.5 * weak["height"])
         clicked = B.wait_for(page, lambda: (r := B.kernel_eval(page, RESULT))["selected"] == 1 and r, timeout=60,
                              what="the click's one-point selection in the kernel")
