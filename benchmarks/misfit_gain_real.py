@@ -52,9 +52,8 @@ def main(argv=None):
     parser.add_argument("--strong", default=MPNET)
     args = parser.parse_args(argv)
     for key in args.datasets.split(","):
-        for label, student in (("soft targets: the sweep's default", None),
-                               ("hard targets: the run's default student", {"targets": "hard"}),
-                               ("soft targets, standardize=True (the old default)", {"targets": "soft", "standardize": True})):
+        for label, student in (("default head: soft targets", None), ("hard targets", {"targets": "hard"}),
+                               ("standardize=True (the old default)", {"standardize": True})):
             table, fits = run(key, strong=args.strong, student=student)
             print(f"\n=== {key} (strong {args.strong.split('/')[-1]}, {len(table)} teachers, {label})")
             print(table.drop(columns="seconds").round(4).to_string(index=False))
